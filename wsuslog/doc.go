@@ -1,0 +1,34 @@
+// Package wsuslog writes and reads the two log files in which the
+// KB954960 failure shows itself: the server's SoftwareDistribution.log
+// (WSUS 3.0, fact sheet §3.4) and the client's WindowsUpdate.log
+// (Windows Update Agent 7.x, fact sheet §3.3).
+//
+// Both formats come in two renderings. LangEnglish is the format as the
+// products write it. LangDutch reproduces the copy printed in the Dutch
+// edition of Security Advisory 954960, the only capture of the failing
+// scan we have, so that a mock run can be compared with it line by line
+// (see /work/shared/reference/advisory-954960-nl.md).
+//
+// The server side, as the mock's web service logs a failing SyncUpdates:
+//
+//	slog := wsuslog.NewServerLog(f, wsuslog.LangEnglish, time.Now)
+//	slog.Request("w3wp.12", "SyncUpdates", clientID)
+//	slog.DuplicateKey("w3wp.12", "8862")
+//	slog.ThrowException("w3wp.12", actor, faultID, "InternalServerError", "", "")
+//	err := slog.Close()
+//
+// The client side, as a simulated agent logs the fault it received:
+//
+//	text := wsuslog.ClientText{Lang: wsuslog.LangEnglish}
+//	w := wsuslog.NewClientLogWriter(f)
+//	for _, m := range text.SyncUpdatesFault(fault) {
+//		w.Write(m.At(now, 788, 0xee4))
+//	}
+//
+// A detector reads either file with OpenLog, which copes with the
+// encodings the files are found in (UTF-16LE, UTF-8, Windows-1252), and
+// turns lines into records with ParseServerLine and ParseClientLine.
+// The parsers accept tabs or runs of spaces between columns, because
+// copies of these logs on web pages (the advisory among them) collapse
+// the tabs.
+package wsuslog

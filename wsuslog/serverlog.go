@@ -1,0 +1,265 @@
+package wsuslog
+
+import (
+	"bufio"
+	"io"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Level is the severity column of SoftwareDistribution.log (fact sheet §3.4).
+type Level string
+
+// The levels WSUS 3.0 writes.
+const (
+	LevelInfo    Level = "Info"
+	LevelChange  Level = "Change"
+	LevelWarning Level = "Warning"
+	LevelError   Level = "Error"
+)
+
+// DuplicateKeySource is the Class.Method column of the line that records
+// the KB954960 exception; the web service logs it where the SOAP method
+// caught it, not where Hashtable.Add threw.
+const DuplicateKeySource = "ClientImplementation.SyncUpdates"
+
+// ThrowExceptionSource is the Class.Method column of the line WSUS writes
+// for every application SOAP fault it raises (fact sheet §2.5, advisory).
+const ThrowExceptionSource = "SoapUtilities.CreateException"
+
+// serverNewline ends every line, including the stack-frame lines inside
+// one entry: WSUS is a .NET program on Windows, and both its trace
+// writer and Exception.ToString use Environment.NewLine.
+const serverNewline = "\r\n"
+
+// framePrefix starts each stack-frame line, as .NET's StackTrace writes it
+// (three spaces, fact sheet §3.4).
+const framePrefix = "   at "
+
+// ServerLog writes SoftwareDistribution.log entries, as the WSUS 3.0 web
+// service does, to an io.Writer.
+//
+// Each entry is laid out as
+//
+//	2008-06-14 02:59:57.642 UTC Error<TAB>w3wp.12<TAB>ClientImplementation.SyncUpdates<TAB>message
+//
+// Spaces separate date, time, the literal UTC and the level, and tabs
+// separate level, thread, Class.Method and message. The fact sheet
+// (§3.4) verifies the order of the columns and the period before the
+// milliseconds; it records from memory that the real file uses tabs, and
+// every published copy, the advisory's included, has collapsed the
+// whitespace, so the exact mix above is our choice. ParseServerLine
+// accepts any mix of tabs and spaces. In LangDutch a comma precedes the
+// milliseconds because the advisory's copy shows one.
+//
+// Lines end in CRLF. An entry with a stack trace spans several lines;
+// it is handed to the writer as one piece and never interleaves with
+// other entries.
+//
+// The methods are safe for concurrent use and cheap for the caller: an
+// entry is formatted into a pooled buffer on the calling goroutine and
+// passed to a single writer goroutine that owns a bufio.Writer and
+// flushes whenever it runs out of work. When the writer falls behind,
+// callers block; no entry is ever dropped. Entries logged after Close
+// has been called are discarded.
+type ServerLog struct {
+	lang    Lang
+	now     func() time.Time
+	entries chan *[]byte
+	closing chan struct{} // closed by Close; tells the writer to drain and stop
+	done    chan struct{} // closed by the writer goroutine when it has stopped
+	once    sync.Once     // guards close(closing)
+	bufs    sync.Pool     // of *[]byte, formatting buffers handed to the writer and back
+
+	// err is the first write or flush error; only the writer goroutine
+	// writes it, and Close reads it after done is closed.
+	err error
+}
+
+// maxPooledBuffer keeps one oversized message from pinning a large buffer.
+const maxPooledBuffer = 16 << 10
+
+// NewServerLog starts a ServerLog that writes to w, rendering texts and
+// timestamps in lang and taking the time of each entry from now (pass
+// time.Now, or a fixed clock in tests; the time is printed in UTC). The
+// caller keeps ownership of w: Close flushes it but does not close it.
+func NewServerLog(w io.Writer, lang Lang, now func() time.Time) *ServerLog {
+	l := &ServerLog{
+		lang:    lang,
+		now:     now,
+		entries: make(chan *[]byte, 1024),
+		closing: make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	l.bufs.New = func() any {
+		b := make([]byte, 0, 512)
+		return &b
+	}
+	go l.run(bufio.NewWriterSize(w, 32<<10))
+	return l
+}
+
+// Log writes one entry with the current time. A message containing
+// newlines becomes continuation lines, each ended with CRLF.
+func (l *ServerLog) Log(level Level, thread, source, message string) {
+	b := l.bufs.Get().(*[]byte)
+	*b = appendServerEntry((*b)[:0], l.lang, l.now(), level, thread, source, message)
+	*b = append(*b, serverNewline...)
+	l.send(b)
+}
+
+// Request writes the Info line that records one incoming web-service
+// call, e.g.
+//
+//	… UTC Info	w3wp.12	ClientImplementation.SyncUpdates	SyncUpdates request, Client=5b3f…
+//
+// WSUS 3.0 writes no such line at its default trace level; the mock
+// writes it so that a reader can pair a fault with the call that caused
+// it. The wording is ours. operation is a MS-WUSP operation name and
+// becomes ClientImplementation.<operation>; an operation that already
+// contains a dot (SimpleAuthImplementation.GetAuthorizationCookie) is
+// used as given. An empty clientID prints as "?", as WSUS prints an
+// unknown client in ThrowException lines.
+func (l *ServerLog) Request(thread, operation, clientID string) {
+	source, name := operation, operation
+	if i := strings.LastIndexByte(operation, '.'); i >= 0 {
+		name = operation[i+1:]
+	} else {
+		source = "ClientImplementation." + operation
+	}
+	l.Log(LevelInfo, thread, source, name+" request, Client="+orUnknown(clientID))
+}
+
+// DuplicateKey writes the Error entry of advisory 954960: the
+// System.ArgumentException that Hashtable.Add threw in GetSyncInfo when
+// the approval data held two rows for revision key, followed by its
+// stack frames.
+func (l *ServerLog) DuplicateKey(thread, key string) {
+	l.Log(LevelError, thread, DuplicateKeySource, DuplicateKeyMessage(l.lang, key))
+}
+
+// ThrowException writes the Warning line WSUS logs when it turns an error
+// into a SOAP fault (fact sheet §2.5):
+//
+//	ThrowException: actor = <actor>, ID=<id>, ErrorCode=<errorCode>, Message=<message>, Client=<client>
+//
+// actor is the endpoint URL the request came in on, id the fault's GUID
+// (also sent to the client in the fault detail). An empty client prints
+// as "?", as in the advisory. The text is WSUS's own and therefore the
+// same in both languages.
+func (l *ServerLog) ThrowException(thread, actor, id, errorCode, message, client string) {
+	l.Log(LevelWarning, thread, ThrowExceptionSource,
+		"ThrowException: actor = "+actor+", ID="+id+", ErrorCode="+errorCode+
+			", Message="+message+", Client="+orUnknown(client))
+}
+
+// Close stops accepting entries, writes and flushes everything logged
+// before it was called, and returns the first error the underlying
+// writer reported. It may be called more than once.
+func (l *ServerLog) Close() error {
+	l.once.Do(func() { close(l.closing) })
+	<-l.done
+	return l.err
+}
+
+// send hands b to the writer goroutine, blocking while its queue is full.
+func (l *ServerLog) send(b *[]byte) {
+	select {
+	case <-l.closing:
+		l.put(b)
+		return
+	default:
+	}
+	select {
+	case l.entries <- b:
+	case <-l.closing:
+		l.put(b)
+	}
+}
+
+func (l *ServerLog) put(b *[]byte) {
+	if cap(*b) <= maxPooledBuffer {
+		l.bufs.Put(b)
+	}
+}
+
+// run is the writer goroutine. It flushes whenever the queue is empty,
+// so a reader tailing the file sees entries promptly while a burst of
+// entries still costs one write system call per buffer-full.
+func (l *ServerLog) run(bw *bufio.Writer) {
+	defer close(l.done)
+	write := func(b *[]byte) {
+		if l.err == nil {
+			_, l.err = bw.Write(*b)
+		}
+		l.put(b)
+	}
+	flush := func() {
+		if l.err == nil {
+			l.err = bw.Flush()
+		}
+	}
+	for {
+		select {
+		case b := <-l.entries:
+			write(b)
+			continue
+		default:
+		}
+		flush()
+		select {
+		case b := <-l.entries:
+			write(b)
+		case <-l.closing:
+			// Everything sent before Close was called is in the queue.
+			for {
+				select {
+				case b := <-l.entries:
+					write(b)
+				default:
+					flush()
+					return
+				}
+			}
+		}
+	}
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "?"
+	}
+	return s
+}
+
+// serverTimeLayout returns the timestamp layout of lang. Go accepts a
+// comma as the fractional-second separator in layouts.
+func serverTimeLayout(lang Lang) string {
+	if lang == LangDutch {
+		return "2006-01-02 15:04:05,000"
+	}
+	return "2006-01-02 15:04:05.000"
+}
+
+// appendServerEntry appends one entry without its final line ending.
+func appendServerEntry(b []byte, lang Lang, t time.Time, level Level, thread, source, message string) []byte {
+	b = t.UTC().AppendFormat(b, serverTimeLayout(lang))
+	b = append(b, " UTC "...)
+	b = append(b, level...)
+	b = append(b, '\t')
+	b = append(b, thread...)
+	b = append(b, '\t')
+	b = append(b, source...)
+	b = append(b, '\t')
+	// Continuation lines end in CRLF whatever the caller used.
+	for {
+		i := strings.IndexByte(message, '\n')
+		if i < 0 {
+			return append(b, message...)
+		}
+		b = append(b, strings.TrimSuffix(message[:i], "\r")...)
+		b = append(b, serverNewline...)
+		message = message[i+1:]
+	}
+}

@@ -1,0 +1,106 @@
+package wusp
+
+import "strings"
+
+// Service names one of the three web services a WSUS 3.0 client talks to.
+type Service int
+
+const (
+	SimpleAuth Service = iota + 1
+	ClientService
+	Reporting
+)
+
+// Namespace is the service's target namespace.
+func (s Service) Namespace() string {
+	switch s {
+	case SimpleAuth:
+		return NSSimpleAuth
+	case ClientService:
+		return NSClient
+	case Reporting:
+		return NSReporting
+	}
+	return ""
+}
+
+// String is the service's WSDL service name.
+func (s Service) String() string {
+	switch s {
+	case SimpleAuth:
+		return "SimpleAuth"
+	case ClientService:
+		return "Client"
+	case Reporting:
+		return "WebService"
+	}
+	return "unknown"
+}
+
+// Operation is one SOAP operation of a WSUS 3.0 SP1 server.
+type Operation struct {
+	Name    string
+	Service Service
+}
+
+// SOAPAction is the operation's action URI without quotes: the target
+// namespace, a slash and the operation name (MS-WUSP §6).
+func (o Operation) SOAPAction() string { return o.Service.Namespace() + "/" + o.Name }
+
+// QuotedSOAPAction is the action as WUA sends it in the header and as WSUS
+// echoes it in a fault's Method element: in double quotes.
+func (o Operation) QuotedSOAPAction() string { return `"` + o.SOAPAction() + `"` }
+
+// The operations a WSUS 3.0 / 3.0 SP1 server exposes. StartCategoryScan,
+// GetExtendedUpdateInfo2, SyncPrinterCatalog, GetConfig2 and GetTimestamps
+// are deliberately absent: they came with later servers (fact sheet §1.3).
+var (
+	OpGetAuthorizationCookie = Operation{"GetAuthorizationCookie", SimpleAuth}
+	OpGetConfig              = Operation{"GetConfig", ClientService}
+	OpGetCookie              = Operation{"GetCookie", ClientService}
+	OpRegisterComputer       = Operation{"RegisterComputer", ClientService}
+	OpSyncUpdates            = Operation{"SyncUpdates", ClientService}
+	OpRefreshCache           = Operation{"RefreshCache", ClientService}
+	OpGetExtendedUpdateInfo  = Operation{"GetExtendedUpdateInfo", ClientService}
+	OpGetFileLocations       = Operation{"GetFileLocations", ClientService}
+	OpReportEventBatch       = Operation{"ReportEventBatch", Reporting}
+)
+
+// Operations lists every operation of the service, in WSDL order.
+func Operations(s Service) []Operation {
+	switch s {
+	case SimpleAuth:
+		return []Operation{OpGetAuthorizationCookie}
+	case ClientService:
+		return []Operation{OpGetConfig, OpGetCookie, OpRegisterComputer, OpSyncUpdates,
+			OpRefreshCache, OpGetExtendedUpdateInfo, OpGetFileLocations}
+	case Reporting:
+		return []Operation{OpReportEventBatch}
+	}
+	return nil
+}
+
+// LookupAction finds the service's operation for a SOAPAction header value.
+// Surrounding double quotes are stripped first, as ASMX does.
+func LookupAction(s Service, soapAction string) (Operation, bool) {
+	action := strings.TrimSpace(soapAction)
+	if len(action) >= 2 && action[0] == '"' && action[len(action)-1] == '"' {
+		action = action[1 : len(action)-1]
+	}
+	ns := s.Namespace()
+	if len(action) <= len(ns)+1 || action[:len(ns)] != ns || action[len(ns)] != '/' {
+		return Operation{}, false
+	}
+	return LookupName(s, action[len(ns)+1:])
+}
+
+// LookupName finds the service's operation by its element name, the fallback
+// when a request carries no SOAPAction.
+func LookupName(s Service, name string) (Operation, bool) {
+	for _, op := range Operations(s) {
+		if op.Name == name {
+			return op, true
+		}
+	}
+	return Operation{}, false
+}

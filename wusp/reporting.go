@@ -1,0 +1,135 @@
+package wusp
+
+import (
+	"time"
+
+	"github.com/beevik/etree"
+)
+
+// ReportingEvent is one event of ReportEventBatch (MS-WUSP §2.2.2.3.1),
+// reduced to what a detection cycle reports: the BasicData, the replacement
+// strings and MiscData of ExtendedData. A 2008 agent reported detection
+// success as EventID 147 and failure as 148 with the HRESULT.
+type ReportingEvent struct {
+	ClientID           string // BasicData/TargetID/Sid
+	SequenceNumber     int
+	TimeAtTarget       time.Time
+	EventInstanceID    string
+	NamespaceID        int
+	EventID            int
+	SourceID           int
+	UpdateID           UpdateIdentity
+	Win32HResult       int32
+	AppName            string
+	ReplacementStrings []string
+	MiscData           []string
+}
+
+func (ev ReportingEvent) appendXML(e *etree.Element) {
+	b := add(e, "BasicData")
+	addString(add(b, "TargetID"), "Sid", ev.ClientID)
+	addInt(b, "SequenceNumber", ev.SequenceNumber)
+	addTime(b, "TimeAtTarget", ev.TimeAtTarget)
+	addString(b, "EventInstanceID", ev.EventInstanceID)
+	addInt(b, "NamespaceID", ev.NamespaceID)
+	addInt(b, "EventID", ev.EventID)
+	addInt(b, "SourceID", ev.SourceID)
+	ev.UpdateID.appendXML(add(b, "UpdateID"))
+	addInt(b, "Win32HResult", int(ev.Win32HResult))
+	addString(b, "AppName", ev.AppName)
+	x := add(e, "ExtendedData")
+	addStrs(x, "ReplacementStrings", "string", nonNilS(ev.ReplacementStrings))
+	addStrs(x, "MiscData", "string", nonNilS(ev.MiscData))
+	p := add(e, "PrivateData")
+	addString(p, "ComputerDnsName", "")
+	addString(p, "UserAccountName", "")
+}
+
+func (ev *ReportingEvent) readXML(e *etree.Element, p string) (err error) {
+	b, err := reqChild(e, p, "BasicData")
+	if err != nil {
+		return err
+	}
+	bp := path(p, "BasicData")
+	ev.ClientID = optString(child(b, "TargetID"), "Sid")
+	if ev.SequenceNumber, err = optInt(b, bp, "SequenceNumber"); err != nil {
+		return err
+	}
+	if ev.TimeAtTarget, err = optTime(b, bp, "TimeAtTarget"); err != nil {
+		return err
+	}
+	ev.EventInstanceID = optString(b, "EventInstanceID")
+	if ev.NamespaceID, err = optInt(b, bp, "NamespaceID"); err != nil {
+		return err
+	}
+	if ev.EventID, err = reqInt(b, bp, "EventID"); err != nil {
+		return err
+	}
+	if ev.SourceID, err = optInt(b, bp, "SourceID"); err != nil {
+		return err
+	}
+	if u := child(b, "UpdateID"); u != nil {
+		if err := ev.UpdateID.readXML(u, bp+".UpdateID"); err != nil {
+			return err
+		}
+	}
+	hr, err := optInt(b, bp, "Win32HResult")
+	if err != nil {
+		return err
+	}
+	ev.Win32HResult = int32(hr)
+	ev.AppName = optString(b, "AppName")
+	x := child(e, "ExtendedData")
+	ev.ReplacementStrings = strs(x, "ReplacementStrings", "string")
+	ev.MiscData = strs(x, "MiscData", "string")
+	return nil
+}
+
+// ReportEventBatchRequest (Reporting web service).
+type ReportEventBatchRequest struct {
+	Cookie     Cookie
+	ClientTime time.Time
+	EventBatch []ReportingEvent
+}
+
+func (r *ReportEventBatchRequest) appendXML(e *etree.Element) {
+	r.Cookie.appendXML(add(e, "cookie"))
+	addTime(e, "clientTime", r.ClientTime)
+	arr := add(e, "eventBatch")
+	for _, ev := range r.EventBatch {
+		ev.appendXML(add(arr, "ReportingEvent"))
+	}
+}
+
+func (r *ReportEventBatchRequest) readXML(e *etree.Element) (err error) {
+	if r.Cookie, err = readCookie(e, "", "cookie"); err != nil {
+		return err
+	}
+	if r.ClientTime, err = reqTime(e, "", "clientTime"); err != nil {
+		return err
+	}
+	arr, err := reqChild(e, "", "eventBatch")
+	if err != nil {
+		return err
+	}
+	for _, el := range children(arr, "ReportingEvent") {
+		var ev ReportingEvent
+		if err := ev.readXML(el, "eventBatch.ReportingEvent"); err != nil {
+			return err
+		}
+		r.EventBatch = append(r.EventBatch, ev)
+	}
+	return nil
+}
+
+// ReportEventBatchResponse says whether the batch was accepted.
+type ReportEventBatchResponse struct{ Result bool }
+
+func (r *ReportEventBatchResponse) appendXML(e *etree.Element) {
+	addBool(e, "ReportEventBatchResult", r.Result)
+}
+
+func (r *ReportEventBatchResponse) readXML(e *etree.Element) (err error) {
+	r.Result, err = reqBool(e, "", "ReportEventBatchResult")
+	return err
+}

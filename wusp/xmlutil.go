@@ -1,0 +1,268 @@
+package wusp
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+)
+
+// This file holds the small readers and writers every message type is built
+// from. Readers match children by local name, whatever prefix or default
+// namespace the sender chose, and treat xsi:nil="1" (WUA's habit) or
+// xsi:nil="true" as absent.
+
+// MissingError reports a required element that a message lacks; the server
+// answers it with ErrorCode InvalidParameters naming the element.
+type MissingError struct{ Path string }
+
+func (e *MissingError) Error() string { return "missing required element " + e.Path }
+
+// ValueError reports an element whose text is not of its schema type.
+type ValueError struct {
+	Path, Value, Type string
+}
+
+func (e *ValueError) Error() string {
+	return fmt.Sprintf("element %s: %q is not a valid %s", e.Path, e.Value, e.Type)
+}
+
+func isNil(e *etree.Element) bool {
+	for _, a := range e.Attr {
+		if a.Key == "nil" && (a.Value == "1" || a.Value == "true") {
+			return true
+		}
+	}
+	return false
+}
+
+// child returns the first child element with the local name, or nil when it
+// is absent or nil.
+func child(e *etree.Element, name string) *etree.Element {
+	if e == nil {
+		return nil
+	}
+	for _, t := range e.Child {
+		if c, ok := t.(*etree.Element); ok && c.Tag == name {
+			if isNil(c) {
+				return nil
+			}
+			return c
+		}
+	}
+	return nil
+}
+
+func children(e *etree.Element, name string) []*etree.Element {
+	if e == nil {
+		return nil
+	}
+	var out []*etree.Element
+	for _, t := range e.Child {
+		if c, ok := t.(*etree.Element); ok && c.Tag == name && !isNil(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func path(parent, name string) string {
+	if parent == "" {
+		return name
+	}
+	return parent + "." + name
+}
+
+func text(e *etree.Element) string { return strings.TrimSpace(e.Text()) }
+
+func reqChild(e *etree.Element, p, name string) (*etree.Element, error) {
+	c := child(e, name)
+	if c == nil {
+		return nil, &MissingError{path(p, name)}
+	}
+	return c, nil
+}
+
+func optString(e *etree.Element, name string) string {
+	if c := child(e, name); c != nil {
+		return c.Text()
+	}
+	return ""
+}
+
+func reqString(e *etree.Element, p, name string) (string, error) {
+	c, err := reqChild(e, p, name)
+	if err != nil {
+		return "", err
+	}
+	return c.Text(), nil
+}
+
+func parseInt(p, s string) (int, error) {
+	v, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return 0, &ValueError{p, s, "int"}
+	}
+	return v, nil
+}
+
+func reqInt(e *etree.Element, p, name string) (int, error) {
+	s, err := reqString(e, p, name)
+	if err != nil {
+		return 0, err
+	}
+	return parseInt(path(p, name), s)
+}
+
+func optInt(e *etree.Element, p, name string) (int, error) {
+	c := child(e, name)
+	if c == nil {
+		return 0, nil
+	}
+	return parseInt(path(p, name), c.Text())
+}
+
+func parseBool(p, s string) (bool, error) {
+	switch strings.TrimSpace(s) {
+	case "true", "1":
+		return true, nil
+	case "false", "0":
+		return false, nil
+	}
+	return false, &ValueError{p, s, "boolean"}
+}
+
+func reqBool(e *etree.Element, p, name string) (bool, error) {
+	s, err := reqString(e, p, name)
+	if err != nil {
+		return false, err
+	}
+	return parseBool(path(p, name), s)
+}
+
+func optBool(e *etree.Element, p, name string) (bool, error) {
+	c := child(e, name)
+	if c == nil {
+		return false, nil
+	}
+	return parseBool(path(p, name), c.Text())
+}
+
+func parseTime(p, s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, &ValueError{p, s, "dateTime"}
+}
+
+func reqTime(e *etree.Element, p, name string) (time.Time, error) {
+	s, err := reqString(e, p, name)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return parseTime(path(p, name), s)
+}
+
+func optTime(e *etree.Element, p, name string) (time.Time, error) {
+	c := child(e, name)
+	if c == nil {
+		return time.Time{}, nil
+	}
+	return parseTime(path(p, name), c.Text())
+}
+
+func parseBase64(p, s string) ([]byte, error) {
+	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+	if err != nil {
+		return nil, &ValueError{p, s, "base64Binary"}
+	}
+	return b, nil
+}
+
+// ints reads an ArrayOfInt; an absent or nil array is an empty slice.
+func ints(e *etree.Element, p, name string) ([]int, error) {
+	arr := child(e, name)
+	if arr == nil {
+		return nil, nil
+	}
+	items := children(arr, "int")
+	out := make([]int, 0, len(items))
+	for _, it := range items {
+		v, err := parseInt(path(p, name)+".int", it.Text())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func strs(e *etree.Element, name, item string) []string {
+	arr := child(e, name)
+	if arr == nil {
+		return nil
+	}
+	var out []string
+	for _, it := range children(arr, item) {
+		out = append(out, it.Text())
+	}
+	return out
+}
+
+// Writers. Elements are created without a prefix: they inherit the default
+// namespace declared on the operation element, as ASMX writes them.
+
+func add(parent *etree.Element, name string) *etree.Element { return parent.CreateElement(name) }
+
+func addString(parent *etree.Element, name, v string) { parent.CreateElement(name).SetText(v) }
+
+func addInt(parent *etree.Element, name string, v int) {
+	parent.CreateElement(name).SetText(strconv.Itoa(v))
+}
+
+func addBool(parent *etree.Element, name string, v bool) {
+	parent.CreateElement(name).SetText(strconv.FormatBool(v))
+}
+
+func addTime(parent *etree.Element, name string, t time.Time) {
+	parent.CreateElement(name).SetText(FormatDateTime(t))
+}
+
+func addBase64(parent *etree.Element, name string, b []byte) {
+	parent.CreateElement(name).SetText(base64.StdEncoding.EncodeToString(b))
+}
+
+// addInts writes an ArrayOfInt; nil writes nothing (XmlSerializer omits a
+// null array), an empty non-nil slice writes the empty wrapper.
+func addInts(parent *etree.Element, name string, v []int) {
+	if v == nil {
+		return
+	}
+	arr := parent.CreateElement(name)
+	for _, n := range v {
+		addInt(arr, "int", n)
+	}
+}
+
+func addStrs(parent *etree.Element, name, item string, v []string) {
+	if v == nil {
+		return
+	}
+	arr := parent.CreateElement(name)
+	for _, s := range v {
+		addString(arr, item, s)
+	}
+}
+
+// FormatDateTime writes a time as .NET's XmlSerializer writes a UTC DateTime:
+// up to seven fractional digits with trailing zeros dropped, and a Z
+// (e.g. 2006-05-26T16:58:01.8749472Z, MS-WUSP §4 samples).
+func FormatDateTime(t time.Time) string {
+	return t.UTC().Truncate(100 * time.Nanosecond).Format("2006-01-02T15:04:05.9999999Z07:00")
+}
