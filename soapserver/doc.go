@@ -1,0 +1,17 @@
+// Package soapserver is the HTTP and SOAP 1.1 face of wsusmock: it routes the
+// three WSUS 3.0 endpoints (case-insensitively, as IIS did), serves their
+// WSDL, dispatches on SOAPAction, runs the ClientWebService, SimpleAuth and
+// Reporting operations against the current scenario snapshot, and presents
+// results and faults the way ASP.NET 2.0 wrote them.
+//
+// A Server is an http.Handler:
+//
+//	world, _ := scenarios.NewWorld(mustBuiltin("sp1-office2003"))
+//	srv, _ := soapserver.New(world, soapserver.Config{})
+//	http.ListenAndServe("127.0.0.1:8530", srv)
+//
+// The server keeps no per-client state: a client's state travels in its
+// sealed cookie. The world (scenario, approvals, hotfixes) is one immutable
+// snapshot swapped atomically by SetWorld, so requests never see half a
+// change and the hot path takes no lock.
+package soapserver

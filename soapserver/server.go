@@ -1,0 +1,230 @@
+package soapserver
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wsusmock/wsusmock/scenarios"
+	"github.com/wsusmock/wsusmock/wsuslog"
+	"github.com/wsusmock/wsusmock/wusp"
+)
+
+// Config is the server's configuration, fixed at New.
+type Config struct {
+	// FaultStatus is the HTTP status of a WSUS fault: 200, as advisory
+	// 954960's client log shows ("HTTP status code = 200"), or 500, as
+	// ASP.NET sends a SoapException. Zero means what the scenario says, and
+	// 200 if it says nothing.
+	FaultStatus int
+	// CookieKey seals cookies. Replicas given the same key accept each
+	// other's cookies; nil means a random key per process.
+	CookieKey []byte
+	// CookieLifetime is how long an issued cookie is valid; zero means
+	// DefaultCookieLifetime.
+	CookieLifetime time.Duration
+	// MaxRequestBytes bounds a request body; zero means DefaultMaxRequestBytes.
+	MaxRequestBytes int64
+	// MaxDepth bounds XML nesting; zero means wusp.DefaultMaxDepth.
+	MaxDepth int
+	// Logger receives one debug record per exchange and errors; nil
+	// discards.
+	Logger *slog.Logger
+	// ServerLog, when set, receives SoftwareDistribution.log lines.
+	ServerLog *wsuslog.ServerLog
+	// Now is the clock; nil means time.Now. Tests pass a fake.
+	Now func() time.Time
+}
+
+const (
+	// DefaultCookieLifetime is the validity of an issued cookie. WSUS 3.0's
+	// real lifetime is unknown (fact sheet §1.5); the spec's samples range
+	// from an hour to nine days.
+	DefaultCookieLifetime = 24 * time.Hour
+	// DefaultMaxRequestBytes bounds a request. A 2008 agent's largest
+	// request, SyncUpdates with a few thousand cached IDs, is far below.
+	DefaultMaxRequestBytes = 1 << 20
+	// maxInstalledPrerequisites and maxCachedUpdates are the limits of WSUS's
+	// ClientWebService web.config (fact sheet §1.7).
+	maxInstalledPrerequisites = 400
+	maxCachedUpdates          = 22000
+)
+
+// Server answers the WSUS 3.0 web services. Create it with New.
+type Server struct {
+	cfg    Config
+	sealer *sealer
+	log    *slog.Logger
+	// snap is the current world with what is precomputed from it.
+	snap atomic.Pointer[snapshot]
+	// thread numbers the w3wp "threads" named in the server log.
+	thread atomic.Uint32
+	bufs   sync.Pool
+}
+
+// snapshot is a world plus what the server derives from it once: the
+// GetConfig reply and the persona's headers never change for a given world.
+type snapshot struct {
+	world       *scenarios.World
+	faultStatus int
+	faultString string
+	config      wusp.Config
+	headers     http.Header
+}
+
+// New makes a server over the world.
+func New(world *scenarios.World, cfg Config) (*Server, error) {
+	if cfg.FaultStatus != 0 && cfg.FaultStatus != http.StatusOK && cfg.FaultStatus != http.StatusInternalServerError {
+		return nil, fmt.Errorf("fault status %d: must be 200 or 500", cfg.FaultStatus)
+	}
+	if cfg.CookieLifetime == 0 {
+		cfg.CookieLifetime = DefaultCookieLifetime
+	}
+	if cfg.MaxRequestBytes == 0 {
+		cfg.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if cfg.MaxDepth == 0 {
+		cfg.MaxDepth = wusp.DefaultMaxDepth
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	sl, err := newSealer(cfg.CookieKey)
+	if err != nil {
+		return nil, fmt.Errorf("cookie key: %w", err)
+	}
+	s := &Server{cfg: cfg, sealer: sl, log: log}
+	s.bufs.New = func() any { return new(bytes.Buffer) }
+	s.SetWorld(world)
+	return s, nil
+}
+
+// World returns the snapshot requests currently read.
+func (s *Server) World() *scenarios.World { return s.snap.Load().world }
+
+// SetWorld swaps the world atomically: requests already running finish on
+// the old one, the next request sees the new one.
+func (s *Server) SetWorld(w *scenarios.World) {
+	sc := w.Scenario()
+	snap := &snapshot{
+		world:       w,
+		faultStatus: s.cfg.FaultStatus,
+		faultString: sc.Fault.FaultString,
+		config:      configFor(w),
+		headers:     personaHeaders(),
+	}
+	if snap.faultStatus == 0 {
+		snap.faultStatus = sc.Fault.HTTPStatus
+	}
+	if snap.faultStatus == 0 {
+		snap.faultStatus = http.StatusOK
+	}
+	if snap.faultString == "" {
+		snap.faultString = wusp.DefaultFaultString
+	}
+	s.snap.Store(snap)
+}
+
+// configFor is the WSUS 3.0 Config of a world (MS-WUSP §2.2.2.2.1).
+func configFor(w *scenarios.World) wusp.Config {
+	return wusp.Config{
+		LastChange:             w.LastChange(),
+		IsRegistrationRequired: true,
+		AuthInfo: []wusp.AuthPlugInInfo{{
+			PlugInID:   "SimpleTargeting",
+			ServiceURL: "SimpleAuthWebService/SimpleAuth.asmx",
+		}},
+		AllowedEventIDs: []int{},
+		Properties: []wusp.ConfigurationProperty{
+			{Name: "MaxExtendedUpdatesPerRequest", Value: strconv.Itoa(maxExtendedUpdatesPerRequest)},
+			{Name: "PackageServerShare", Value: ""},
+			{Name: "ProtocolVersion", Value: w.Build().ProtocolVersion},
+			{Name: "IsInventoryRequired", Value: "0"},
+			{Name: "ClientReportingLevel", Value: "2"},
+		},
+	}
+}
+
+// maxExtendedUpdatesPerRequest is the MS-WUSP sample value, which WSUS used.
+const maxExtendedUpdatesPerRequest = 50
+
+// personaHeaders are what IIS 6 with ASP.NET 2.0 added to every reply of a
+// WSUS 3.0 host (fact sheet §5).
+func personaHeaders() http.Header {
+	return http.Header{
+		"Server":           {"Microsoft-IIS/6.0"},
+		"X-Powered-By":     {"ASP.NET"},
+		"X-Aspnet-Version": {"2.0.50727"},
+		"Cache-Control":    {"private"},
+	}
+}
+
+// ServeHTTP routes a request to an endpoint.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	snap := s.snap.Load()
+	for k, v := range snap.headers {
+		w.Header()[k] = v
+	}
+	p := strings.ToLower(r.URL.Path)
+	if p == "/healthz" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+		return
+	}
+	ep, ok := lookupEndpoint(p)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	switch r.Method {
+	case http.MethodPost:
+		s.serveSOAP(w, r, snap, ep)
+	case http.MethodGet, http.MethodHead:
+		s.serveGet(w, r, ep)
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	}
+}
+
+// endpoint is one .asmx address.
+type endpoint struct {
+	service wusp.Service
+	wsdl    string // file under fixtures/wsdl
+}
+
+// lookupEndpoint matches a lower-cased path. IIS matched paths without
+// regard to case, and WUA writes client.asmx where the spec says Client.asmx.
+func lookupEndpoint(lower string) (endpoint, bool) {
+	switch lower {
+	case "/simpleauthwebservice/simpleauth.asmx":
+		return endpoint{wusp.SimpleAuth, "SimpleAuth.wsdl"}, true
+	case "/clientwebservice/client.asmx":
+		return endpoint{wusp.ClientService, "Client.wsdl"}, true
+	// MS-WUSP §2.1 names ReportingWebService.asmx; its own WSDL's address
+	// says WebService.asmx. Both are answered.
+	case "/reportingwebservice/reportingwebservice.asmx", "/reportingwebservice/webservice.asmx":
+		return endpoint{wusp.Reporting, "Reporting.wsdl"}, true
+	}
+	return endpoint{}, false
+}
+
+// actor is the endpoint URL as the request addressed it: WSUS's faultactor.
+func actor(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + r.URL.Path
+}

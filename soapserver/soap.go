@@ -1,0 +1,161 @@
+package soapserver
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/beevik/etree"
+	"github.com/wsusmock/wsusmock/wusp"
+)
+
+// exchange is one SOAP request in flight: what the handlers need to know
+// about it, and what the transport records about it.
+type exchange struct {
+	r      *http.Request
+	snap   *snapshot
+	op     wusp.Operation
+	actor  string
+	thread string
+	// client is the client id, once a cookie or parameter names it.
+	client string
+}
+
+func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, snap *snapshot, ep endpoint) {
+	x := &exchange{r: r, snap: snap, actor: actor(r), thread: "w3wp." + strconv.Itoa(int(s.thread.Add(1)%24+1))}
+
+	buf := s.bufs.Get().(*bytes.Buffer)
+	defer func() { buf.Reset(); s.bufs.Put(buf) }()
+	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.cfg.MaxRequestBytes)); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.writeProtocolFault(w, x, http.StatusRequestEntityTooLarge, "Client",
+				"Maximum request length exceeded: the limit is "+strconv.FormatInt(tooBig.Limit, 10)+" bytes.")
+			return
+		}
+		s.writeProtocolFault(w, x, http.StatusBadRequest, "Client", "Server was unable to read request. "+err.Error())
+		return
+	}
+
+	opEl, err := wusp.ParseRequest(buf.Bytes(), s.cfg.MaxDepth)
+	if err != nil {
+		// ASMX answers an XmlException with 400, other unreadable
+		// envelopes with 500; both as soap:Client (fact sheet §2.3).
+		status := http.StatusInternalServerError
+		var syn *wusp.SyntaxError
+		if errors.As(err, &syn) {
+			status = http.StatusBadRequest
+		}
+		s.writeProtocolFault(w, x, status, "Client", "Server was unable to read request. "+err.Error())
+		return
+	}
+
+	op, ok := s.dispatch(w, x, ep, r.Header, opEl)
+	if !ok {
+		return
+	}
+	x.op = op
+	resp, err := s.invoke(x, opEl)
+	if err != nil {
+		s.writeError(w, x, err)
+		return
+	}
+	s.writeXML(w, http.StatusOK, wusp.MarshalResponse(op, resp))
+	s.log.Debug("exchange", "op", op.Name, "client", x.client, "status", http.StatusOK)
+}
+
+// dispatch picks the operation: by SOAPAction, quotes stripped, or when the
+// header is absent or empty, by the Body's first element. An action the
+// endpoint does not have gets the fault ASMX gave for an unknown SOAPAction.
+func (s *Server) dispatch(w http.ResponseWriter, x *exchange, ep endpoint, h http.Header, opEl *etree.Element) (wusp.Operation, bool) {
+	action, present := h["Soapaction"]
+	if present && len(action) > 0 && action[0] != "" && action[0] != `""` {
+		if op, ok := wusp.LookupAction(ep.service, action[0]); ok {
+			return op, true
+		}
+		s.writeProtocolFault(w, x, http.StatusInternalServerError, "Client",
+			"Server did not recognize the value of HTTP Header SOAPAction: "+trimQuotes(action[0])+".")
+		return wusp.Operation{}, false
+	}
+	if op, ok := wusp.LookupName(ep.service, opEl.Tag); ok && opEl.NamespaceURI() == ep.service.Namespace() {
+		return op, true
+	}
+	s.writeProtocolFault(w, x, http.StatusInternalServerError, "Client",
+		"Server did not recognize the value of HTTP Header SOAPAction: .")
+	return wusp.Operation{}, false
+}
+
+func trimQuotes(v string) string {
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		return v[1 : len(v)-1]
+	}
+	return v
+}
+
+// writeError presents a handler's error. Decoding errors become
+// InvalidParameters naming the element; anything unexpected becomes
+// InternalServerError, as an unhandled exception in WSUS did.
+func (s *Server) writeError(w http.ResponseWriter, x *exchange, err error) {
+	var f *wusp.Fault
+	var missing *wusp.MissingError
+	var bad *wusp.ValueError
+	switch {
+	case errors.As(err, &f):
+	case errors.As(err, &missing):
+		f = wusp.NewFault(wusp.InvalidParameters, missing.Path)
+	case errors.As(err, &bad):
+		f = wusp.NewFault(wusp.InvalidParameters, bad.Path)
+	default:
+		s.log.Error("operation failed", "op", x.op.Name, "err", err)
+		f = wusp.NewFault(wusp.InternalServerError, "")
+	}
+	s.writeFault(w, x, f)
+}
+
+// writeFault is the one place a WSUS fault leaves the server: it completes
+// the fault from the exchange, logs the SoapUtilities line WSUS wrote, and
+// sends it with the configured status.
+func (s *Server) writeFault(w http.ResponseWriter, x *exchange, f *wusp.Fault) {
+	f.Actor = x.actor
+	f.Method = x.op.QuotedSOAPAction()
+	if f.FaultString == "" || f.FaultString == wusp.DefaultFaultString {
+		f.FaultString = x.snap.faultString
+	}
+	if sl := s.cfg.ServerLog; sl != nil {
+		client := x.client
+		if client == "" {
+			client = "?"
+		}
+		sl.ThrowException(x.thread, f.Actor, f.ID, string(f.Code), f.Message, client)
+	}
+	s.writeXML(w, x.snap.faultStatus, wusp.MarshalFault(f))
+	s.log.Debug("exchange", "op", x.op.Name, "client", x.client, "fault", f.Code, "id", f.ID, "status", x.snap.faultStatus)
+}
+
+func (s *Server) writeProtocolFault(w http.ResponseWriter, x *exchange, status int, code, msg string) {
+	s.writeXML(w, status, wusp.MarshalProtocolFault(&wusp.ProtocolFault{FaultCode: code, FaultString: msg, Actor: x.actor}))
+	s.log.Debug("exchange", "soap_fault", msg, "status", status)
+}
+
+// writeXML sends a SOAP reply with an explicit Content-Length: WUA's
+// transport has hung up on chunked replies.
+func (s *Server) writeXML(w http.ResponseWriter, status int, body []byte) {
+	h := w.Header()
+	h["Content-Type"] = contentTypeXML
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+var contentTypeXML = []string{"text/xml; charset=utf-8"}
+
+// logRequest writes the Info line WSUS wrote for each web-service call.
+func (s *Server) logRequest(x *exchange) {
+	if sl := s.cfg.ServerLog; sl != nil {
+		sl.Request(x.thread, x.op.Name, x.client)
+	}
+}
+
+var _ = slog.LevelDebug

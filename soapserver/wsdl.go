@@ -1,0 +1,48 @@
+package soapserver
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/wsusmock/wsusmock/fixtures"
+	"github.com/wsusmock/wsusmock/scenarios"
+)
+
+// wsdlAddress is the soap:address written in the WSDL fixtures. ASMX wrote
+// the address the request came in on, so it is replaced per request.
+const wsdlAddress = "http://localhost:8530"
+
+// serveGet answers GET on an endpoint: "?wsdl" (any case) gives the
+// service's WSDL; anything else a short service page, as ASMX did.
+func (s *Server) serveGet(w http.ResponseWriter, r *http.Request, ep endpoint) {
+	if !isWSDLQuery(r.URL.RawQuery) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, "<html><body><h1>"+ep.service.String()+" Web Service</h1>"+
+			`<p>The service description is at <a href="?WSDL">?WSDL</a>.</p></body></html>`+"\n")
+		return
+	}
+	raw, err := fixtures.FS.ReadFile("wsdl/" + ep.wsdl)
+	if err != nil {
+		http.Error(w, "WSDL missing from this build: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	body := bytes.ReplaceAll(raw, []byte(wsdlAddress), []byte(scheme+"://"+r.Host))
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method == http.MethodHead {
+		return
+	}
+	_, _ = w.Write(body)
+}
+
+func isWSDLQuery(q string) bool { return strings.EqualFold(q, "wsdl") }
+
+// dupKey renders the duplicate revision key as the Hashtable message did.
+func dupKey(e *scenarios.DuplicateKeyError) string { return strconv.Itoa(e.Key) }
