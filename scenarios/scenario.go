@@ -198,11 +198,17 @@ const CatalogFile = "catalog.yaml"
 
 // Catalog returns the shared built-in catalog.
 func Catalog() ([]Revision, error) {
+	c, err := builtinCatalog()
+	return c.revs, err
+}
+
+func builtinCatalog() (sharedCatalog, error) {
 	b, err := fs.ReadFile(fixtures.FS, path.Join("scenarios", CatalogFile))
 	if err != nil {
-		return nil, err
+		return sharedCatalog{}, err
 	}
-	return parseCatalog(CatalogFile, b)
+	revs, pos, err := parseCatalogPos(CatalogFile, b)
+	return sharedCatalog{revs, pos}, err
 }
 
 // Load reads a scenario file. name is the file name used in errors, which
@@ -212,7 +218,7 @@ func Load(name string, r io.Reader) (*Scenario, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	cat, err := Catalog()
+	cat, err := builtinCatalog()
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +242,7 @@ func LoadDir(fsys fs.FS, dir string) ([]*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	cat, err := Catalog()
+	cat, err := builtinCatalog()
 	if err != nil {
 		return nil, err
 	}

@@ -103,8 +103,17 @@ func NewServerLog(w io.Writer, lang Lang, now func() time.Time) *ServerLog {
 // Log writes one entry with the current time. A message containing
 // newlines becomes continuation lines, each ended with CRLF.
 func (l *ServerLog) Log(level Level, thread, source, message string) {
+	l.log(level, thread, source, message)
+}
+
+// log writes an entry whose message is the concatenation of parts;
+// taking parts spares the caller a string allocation per entry.
+func (l *ServerLog) log(level Level, thread, source string, parts ...string) {
 	b := l.bufs.Get().(*[]byte)
-	*b = appendServerEntry((*b)[:0], l.lang, l.now(), level, thread, source, message)
+	*b = appendServerHeader((*b)[:0], l.lang, l.now(), level, thread, source)
+	for _, p := range parts {
+		*b = appendMessage(*b, p)
+	}
 	*b = append(*b, serverNewline...)
 	l.send(b)
 }
@@ -128,7 +137,7 @@ func (l *ServerLog) Request(thread, operation, clientID string) {
 	} else {
 		source = "ClientImplementation." + operation
 	}
-	l.Log(LevelInfo, thread, source, name+" request, Client="+orUnknown(clientID))
+	l.log(LevelInfo, thread, source, name, " request, Client=", orUnknown(clientID))
 }
 
 // DuplicateKey writes the Error entry of advisory 954960: the
@@ -149,9 +158,9 @@ func (l *ServerLog) DuplicateKey(thread, key string) {
 // as "?", as in the advisory. The text is WSUS's own and therefore the
 // same in both languages.
 func (l *ServerLog) ThrowException(thread, actor, id, errorCode, message, client string) {
-	l.Log(LevelWarning, thread, ThrowExceptionSource,
-		"ThrowException: actor = "+actor+", ID="+id+", ErrorCode="+errorCode+
-			", Message="+message+", Client="+orUnknown(client))
+	l.log(LevelWarning, thread, ThrowExceptionSource,
+		"ThrowException: actor = ", actor, ", ID=", id, ", ErrorCode=", errorCode,
+		", Message=", message, ", Client=", orUnknown(client))
 }
 
 // Close stops accepting entries, writes and flushes everything logged
@@ -244,6 +253,11 @@ func serverTimeLayout(lang Lang) string {
 
 // appendServerEntry appends one entry without its final line ending.
 func appendServerEntry(b []byte, lang Lang, t time.Time, level Level, thread, source, message string) []byte {
+	return appendMessage(appendServerHeader(b, lang, t, level, thread, source), message)
+}
+
+// appendServerHeader appends the columns before the message.
+func appendServerHeader(b []byte, lang Lang, t time.Time, level Level, thread, source string) []byte {
 	b = t.UTC().AppendFormat(b, serverTimeLayout(lang))
 	b = append(b, " UTC "...)
 	b = append(b, level...)
@@ -251,8 +265,12 @@ func appendServerEntry(b []byte, lang Lang, t time.Time, level Level, thread, so
 	b = append(b, thread...)
 	b = append(b, '\t')
 	b = append(b, source...)
-	b = append(b, '\t')
-	// Continuation lines end in CRLF whatever the caller used.
+	return append(b, '\t')
+}
+
+// appendMessage appends message text; continuation lines end in CRLF
+// whatever the caller used.
+func appendMessage(b []byte, message string) []byte {
 	for {
 		i := strings.IndexByte(message, '\n')
 		if i < 0 {

@@ -136,6 +136,9 @@ func DecodeRequest(op *etree.Element, msg Message) error { return msg.readXML(op
 // soap:Envelope declaring soap, xsi and xsd, and soap:Body.
 func newEnvelope() (*etree.Document, *etree.Element) {
 	doc := etree.NewDocument()
+	// XmlTextWriter escapes only &, < and > in text: a fault's Method keeps
+	// its double quotes literally.
+	doc.WriteSettings.CanonicalText = true
 	doc.CreateProcInst("xml", `version="1.0" encoding="utf-8"`)
 	env := doc.CreateElement("soap:Envelope")
 	env.CreateAttr("xmlns:soap", NSSoap)

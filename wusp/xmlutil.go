@@ -208,7 +208,7 @@ func strs(e *etree.Element, name, item string) []string {
 	if arr == nil {
 		return nil
 	}
-	var out []string
+	out := []string{}
 	for _, it := range children(arr, item) {
 		out = append(out, it.Text())
 	}

@@ -95,9 +95,9 @@ class Endpoints:
             address = base_url.rstrip("/") + "/" + path
             wsdl = os.path.join(wsdl_dir, wsdl_file) if wsdl_dir else address + "?wsdl"
             client = zeep.Client(wsdl=wsdl, transport=self.transport)
+            self.clients[name] = client
             # Bind to the server under test whatever host the WSDL's
             # soap:address names (wsusmock's files say localhost:8530).
-            self.clients[name] = client
             self.proxies[name] = client.create_service(binding, address)
 
     def soap_action(self, service, operation):
@@ -190,7 +190,10 @@ def config_properties(config):
 
 
 def items(array, name):
-    """The items of an ArrayOfX value, which zeep returns as None when absent."""
+    """The items of an ArrayOfX value. zeep gives None for an absent array, and
+    a plain list when the array is the whole result (RefreshCacheResult)."""
+    if isinstance(array, list):
+        return array
     return list(getattr(array, name) or []) if array is not None else []
 
 

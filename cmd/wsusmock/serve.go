@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/wsusmock/wsusmock/scenarios"
+	"github.com/wsusmock/wsusmock/soapserver"
+	"github.com/wsusmock/wsusmock/wsuslog"
+)
+
+// serveOptions are the flags of "wsusmock serve".
+type serveOptions struct {
+	addr          string
+	scenario      string
+	scenarioFile  string
+	faultStatus   int
+	cookieKey     string
+	tlsCert       string
+	tlsKey        string
+	tlsSelfSigned bool
+	serverLog     string
+	logLang       string
+	verbose       bool
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var o serveOptions
+	fs := newFlagSet("serve", "serve [flags]", stderr)
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8530", "listen address; port 0 picks a free port (the chosen one is logged as addr=HOST:PORT)")
+	fs.StringVar(&o.scenario, "scenario", scenarios.DefaultScenario, "built-in scenario to serve (see \"wsusmock scenarios\")")
+	fs.StringVar(&o.scenarioFile, "scenario-file", "", "serve the scenario in this YAML file instead of a built-in one")
+	fs.IntVar(&o.faultStatus, "fault-status", 0, "HTTP status of WSUS faults: 200 (as the advisory's client log shows) or 500 (as ASP.NET sends); default: the scenario's, else 200")
+	fs.StringVar(&o.cookieKey, "cookie-key", "", "secret that seals cookies; replicas with the same key accept each other's cookies (default: random per process)")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (needs -tls-key)")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key for -tls-cert")
+	fs.BoolVar(&o.tlsSelfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate made at start (for port 8531 experiments)")
+	fs.StringVar(&o.serverLog, "server-log", "", "write a WSUS SoftwareDistribution.log to this file")
+	fs.StringVar(&o.logLang, "log-lang", "en", "language of -server-log: en, or nl as advisory 954960's Dutch copy shows it")
+	fs.BoolVar(&o.verbose, "v", false, "log every exchange")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if o.faultStatus != 0 && o.faultStatus != http.StatusOK && o.faultStatus != http.StatusInternalServerError {
+		return usageError{fmt.Sprintf("-fault-status %d: must be 200 or 500", o.faultStatus)}
+	}
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return usageError{"-tls-cert and -tls-key go together"}
+	}
+	if o.tlsSelfSigned && o.tlsCert != "" {
+		return usageError{"-tls-self-signed and -tls-cert exclude each other"}
+	}
+	lang, err := wsuslog.ParseLang(o.logLang)
+	if err != nil {
+		return usageError{"-log-lang: " + err.Error()}
+	}
+
+	level := slog.LevelInfo
+	if o.verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	sc, err := loadScenario(o.scenario, o.scenarioFile)
+	if err != nil {
+		return err
+	}
+	world, err := scenarios.NewWorld(sc)
+	if err != nil {
+		return err
+	}
+
+	cfg := soapserver.Config{FaultStatus: o.faultStatus, CookieKey: []byte(o.cookieKey), Logger: logger}
+	if o.serverLog != "" {
+		f, err := os.OpenFile(o.serverLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return fmt.Errorf("server log: %w", err)
+		}
+		defer f.Close()
+		sl := wsuslog.NewServerLog(f, lang, time.Now)
+		defer func() {
+			if err := sl.Close(); err != nil {
+				logger.Error("server log", "file", o.serverLog, "err", err)
+			}
+		}()
+		cfg.ServerLog = sl
+	}
+	srv, err := soapserver.New(world, cfg)
+	if err != nil {
+		return err
+	}
+
+	tlsConfig, err := o.tls()
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	scheme := "http"
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+		scheme = "https"
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	b := world.Build()
+	logger.Info("wsusmock listening", "addr", ln.Addr().String(),
+		"url", fmt.Sprintf("%s://%s/ClientWebService/client.asmx", scheme, ln.Addr()),
+		"scenario", sc.Name, "product", b.Product, "version", b.Version)
+
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// loadScenario picks the scenario: a file when given, else a built-in.
+func loadScenario(name, file string) (*scenarios.Scenario, error) {
+	if file != "" {
+		return scenarios.LoadFile(file)
+	}
+	sc, err := scenarios.Builtin(name)
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	return sc, nil
+}
+
+// tls returns the TLS configuration the flags ask for, or nil for HTTP.
+func (o serveOptions) tls() (*tls.Config, error) {
+	switch {
+	case o.tlsCert != "":
+		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+		if err != nil {
+			return nil, fmt.Errorf("TLS: %w", err)
+		}
+		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+	case o.tlsSelfSigned:
+		cert, err := selfSigned(time.Now())
+		if err != nil {
+			return nil, fmt.Errorf("self-signed certificate: %w", err)
+		}
+		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+	}
+	return nil, nil
+}
+
+// selfSigned makes a certificate for localhost and the loopback addresses.
+func selfSigned(now time.Time) (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	host, _ := os.Hostname()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: "wsusmock"},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(365 * 24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:     []string{"localhost", host},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+}

@@ -1,0 +1,395 @@
+package scenarios
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// srcPos is where a revision was defined, for messages about it.
+type srcPos struct {
+	file string
+	line int
+}
+
+func (s srcPos) String() string { return fmt.Sprintf("%s:%d", s.file, s.line) }
+
+var revisionKeys = []string{
+	"revision_id", "update_id", "revision_number", "type", "category_type",
+	"title", "description", "kb", "bulletin", "severity", "handler",
+	"prerequisites", "categories", "bundled_updates", "published",
+	"is_installed", "is_installable",
+}
+
+var guidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// sharedCatalog is the parsed catalog.yaml with the line of each revision.
+type sharedCatalog struct {
+	revs []Revision
+	pos  []srcPos
+}
+
+func parseCatalogPos(file string, b []byte) ([]Revision, []srcPos, error) {
+	p := fileParser{file}
+	root, err := p.document(b)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := p.mapping(root, "catalog", "revisions")
+	if err != nil {
+		return nil, nil, err
+	}
+	items, err := f.list("revisions")
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(items) == 0 {
+		return nil, nil, f.missing("revisions")
+	}
+	revs, pos, err := p.revisions(items)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkCatalog(revs, pos); err != nil {
+		return nil, nil, err
+	}
+	return revs, pos, nil
+}
+
+func (p fileParser) revisions(items []*yaml.Node) ([]Revision, []srcPos, error) {
+	var revs []Revision
+	var pos []srcPos
+	for i, it := range items {
+		what := fmt.Sprintf("revisions[%d]", i)
+		f, err := p.mapping(it, what, revisionKeys...)
+		if err != nil {
+			return nil, nil, err
+		}
+		var r Revision
+		if r.RevisionID, err = f.integer("revision_id", true); err != nil {
+			return nil, nil, err
+		}
+		if r.RevisionID <= 0 {
+			return nil, nil, p.errAt(f.vals["revision_id"], "%s: revision_id must be positive", what)
+		}
+		what = fmt.Sprintf("revision %d", r.RevisionID)
+		f.what = what
+		if r.UpdateID, err = f.str("update_id", true); err != nil {
+			return nil, nil, err
+		}
+		r.UpdateID = strings.ToLower(r.UpdateID)
+		if !guidRE.MatchString(r.UpdateID) {
+			return nil, nil, p.errAt(f.vals["update_id"], "%s: update_id %q is not a GUID like 8862c0de-0000-4000-8000-000000000000", what, r.UpdateID)
+		}
+		if r.RevisionNumber, err = f.integer("revision_number", true); err != nil {
+			return nil, nil, err
+		}
+		if r.UpdateType, err = f.str("type", true); err != nil {
+			return nil, nil, err
+		}
+		switch r.UpdateType {
+		case TypeSoftware, TypeDetectoid, TypeCategory:
+		default:
+			return nil, nil, p.errAt(f.vals["type"], "%s: type %q is not Software, Detectoid or Category", what, r.UpdateType)
+		}
+		if r.CategoryType, err = f.str("category_type", false); err != nil {
+			return nil, nil, err
+		}
+		if (r.CategoryType != "") != (r.UpdateType == TypeCategory) {
+			return nil, nil, p.errAt(it, "%s: category_type (ProductFamily, Product, …) is required for categories and only for them", what)
+		}
+		if r.Title, err = f.str("title", true); err != nil {
+			return nil, nil, err
+		}
+		for key, dst := range map[string]*string{
+			"description": &r.Description, "kb": &r.KBArticle, "bulletin": &r.SecurityBulletin,
+			"severity": &r.MSRCSeverity, "handler": &r.Handler,
+			"is_installed": &r.IsInstalledRule, "is_installable": &r.IsInstallableRule,
+		} {
+			if *dst, err = f.str(key, false); err != nil {
+				return nil, nil, err
+			}
+		}
+		r.KBArticle = strings.TrimPrefix(strings.ToUpper(r.KBArticle), "KB")
+		switch r.MSRCSeverity {
+		case "", "Critical", "Important", "Moderate", "Low":
+		default:
+			return nil, nil, p.errAt(f.vals["severity"], "%s: severity %q is not Critical, Important, Moderate or Low", what, r.MSRCSeverity)
+		}
+		if r.Prerequisites, _, err = f.intList("prerequisites"); err != nil {
+			return nil, nil, err
+		}
+		if r.Categories, _, err = f.intList("categories"); err != nil {
+			return nil, nil, err
+		}
+		if r.BundledUpdates, _, err = f.intList("bundled_updates"); err != nil {
+			return nil, nil, err
+		}
+		if r.Published, err = f.date("published", true); err != nil {
+			return nil, nil, err
+		}
+		revs = append(revs, r)
+		pos = append(pos, srcPos{p.file, it.Line})
+	}
+	return revs, pos, nil
+}
+
+// checkCatalog refuses duplicate revision IDs and UpdateIDs and references
+// to revisions that do not exist or have the wrong type.
+func checkCatalog(revs []Revision, pos []srcPos) error {
+	byID := map[int]int{}
+	byUpdate := map[string]int{}
+	for i, r := range revs {
+		if j, dup := byID[r.RevisionID]; dup {
+			return &LoadError{File: pos[i].file, Line: pos[i].line,
+				Msg: fmt.Sprintf("duplicate revision ID %d (first defined at %s)", r.RevisionID, pos[j])}
+		}
+		if j, dup := byUpdate[r.UpdateID]; dup {
+			return &LoadError{File: pos[i].file, Line: pos[i].line,
+				Msg: fmt.Sprintf("revision %d: duplicate update_id %s (first defined at %s); the catalog holds one revision per update", r.RevisionID, r.UpdateID, pos[j])}
+		}
+		byID[r.RevisionID] = i
+		byUpdate[r.UpdateID] = i
+	}
+	for i, r := range revs {
+		fail := func(format string, args ...any) error {
+			return &LoadError{File: pos[i].file, Line: pos[i].line,
+				Msg: fmt.Sprintf("revision %d: ", r.RevisionID) + fmt.Sprintf(format, args...)}
+		}
+		for _, ref := range [][]int{r.Prerequisites, r.Categories, r.BundledUpdates} {
+			for _, id := range ref {
+				if id == r.RevisionID {
+					return fail("refers to itself")
+				}
+				if _, ok := byID[id]; !ok {
+					return fail("refers to revision %d, which is not in the catalog", id)
+				}
+			}
+		}
+		for _, id := range r.Categories {
+			if revs[byID[id]].UpdateType != TypeCategory {
+				return fail("categories: revision %d is a %s, not a Category", id, revs[byID[id]].UpdateType)
+			}
+		}
+		for _, id := range r.BundledUpdates {
+			if revs[byID[id]].UpdateType != TypeSoftware || r.UpdateType != TypeSoftware {
+				return fail("bundled_updates: only software bundles software (revision %d is a %s)", id, revs[byID[id]].UpdateType)
+			}
+		}
+	}
+	return nil
+}
+
+var scenarioKeys = []string{
+	"name", "description", "build", "fault", "config_last_change",
+	"target_groups", "approvals", "revisions",
+}
+
+var approvalKeys = []string{
+	"deployment_id", "revision_id", "update_id", "group", "action",
+	"deadline", "is_assigned", "last_change", "download_priority",
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
+// parseScenario reads a scenario file on top of the shared catalog.
+func parseScenario(file string, b []byte, catalog sharedCatalog) (*Scenario, error) {
+	p := fileParser{file}
+	root, err := p.document(b)
+	if err != nil {
+		return nil, err
+	}
+	f, err := p.mapping(root, "scenario", scenarioKeys...)
+	if err != nil {
+		return nil, err
+	}
+	s := &Scenario{Source: file}
+	if s.Name, err = f.str("name", true); err != nil {
+		return nil, err
+	}
+	s.nameLine = f.vals["name"].Line
+	if !nameRE.MatchString(s.Name) {
+		return nil, p.errAt(f.vals["name"], "name %q: use lower-case letters, digits and dashes", s.Name)
+	}
+	if s.Description, err = f.str("description", true); err != nil {
+		return nil, err
+	}
+	s.Description = strings.TrimSpace(s.Description)
+	buildID, err := f.str("build", true)
+	if err != nil {
+		return nil, err
+	}
+	var ok bool
+	if s.Build, ok = LookupBuild(buildID); !ok {
+		return nil, p.errAt(f.vals["build"], "unknown build %q (known: %s)", buildID, buildIDs())
+	}
+	s.Fault = FaultPresentation{HTTPStatus: 200, FaultString: "Fault occurred"}
+	if f.has("fault") {
+		ff, err := p.mapping(f.vals["fault"], "fault", "http_status", "fault_string")
+		if err != nil {
+			return nil, err
+		}
+		if ff.has("http_status") {
+			if s.Fault.HTTPStatus, err = ff.integer("http_status", true); err != nil {
+				return nil, err
+			}
+			if s.Fault.HTTPStatus != 200 && s.Fault.HTTPStatus != 500 {
+				return nil, p.errAt(ff.vals["http_status"], "fault: http_status must be 200 or 500, got %d", s.Fault.HTTPStatus)
+			}
+		}
+		if ff.has("fault_string") {
+			if s.Fault.FaultString, err = ff.str("fault_string", true); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if s.ConfigLastChange, err = f.date("config_last_change", false); err != nil {
+		return nil, err
+	}
+	if s.ConfigLastChange.IsZero() {
+		s.ConfigLastChange = time.Date(2008, 6, 1, 0, 0, 0, 0, time.UTC)
+	}
+
+	// Catalog: the shared one, then the file's own revisions.
+	s.Catalog = append([]Revision(nil), catalog.revs...)
+	pos := append([]srcPos(nil), catalog.pos...)
+	if f.has("revisions") {
+		items, err := f.list("revisions")
+		if err != nil {
+			return nil, err
+		}
+		extra, extraPos, err := p.revisions(items)
+		if err != nil {
+			return nil, err
+		}
+		s.Catalog = append(s.Catalog, extra...)
+		pos = append(pos, extraPos...)
+	}
+	if err := checkCatalog(s.Catalog, pos); err != nil {
+		return nil, err
+	}
+
+	// Target groups: All Computers always exists.
+	groups, groupNodes, err := f.strList("target_groups")
+	if err != nil {
+		return nil, err
+	}
+	s.TargetGroups = []string{AllComputers}
+	seen := map[string]bool{strings.ToLower(AllComputers): true}
+	for i, g := range groups {
+		if strings.EqualFold(g, AllComputers) {
+			continue
+		}
+		if strings.TrimSpace(g) == "" {
+			return nil, p.errAt(groupNodes[i], "target_groups: empty group name")
+		}
+		if seen[strings.ToLower(g)] {
+			return nil, p.errAt(groupNodes[i], "target_groups: duplicate group %q", g)
+		}
+		seen[strings.ToLower(g)] = true
+		s.TargetGroups = append(s.TargetGroups, g)
+	}
+
+	rows, err := f.list("approvals")
+	if err != nil {
+		return nil, err
+	}
+	revByID := map[int]bool{}
+	revByUpdate := map[string]int{}
+	for _, r := range s.Catalog {
+		revByID[r.RevisionID] = true
+		revByUpdate[r.UpdateID] = r.RevisionID
+	}
+	deployments := map[int]int{}
+	for i, it := range rows {
+		what := fmt.Sprintf("approvals[%d]", i)
+		af, err := p.mapping(it, what, approvalKeys...)
+		if err != nil {
+			return nil, err
+		}
+		var d DeploymentRow
+		if d.DeploymentID, err = af.integer("deployment_id", true); err != nil {
+			return nil, err
+		}
+		if d.DeploymentID <= 0 {
+			return nil, p.errAt(af.vals["deployment_id"], "%s: deployment_id must be positive", what)
+		}
+		if line, dup := deployments[d.DeploymentID]; dup {
+			return nil, p.errAt(af.vals["deployment_id"], "%s: duplicate deployment_id %d (also at line %d)", what, d.DeploymentID, line)
+		}
+		deployments[d.DeploymentID] = af.vals["deployment_id"].Line
+		switch {
+		case af.has("revision_id") && af.has("update_id"):
+			return nil, p.errAt(it, "%s: give revision_id or update_id, not both", what)
+		case af.has("revision_id"):
+			if d.RevisionID, err = af.integer("revision_id", true); err != nil {
+				return nil, err
+			}
+			if !revByID[d.RevisionID] {
+				return nil, p.errAt(af.vals["revision_id"], "%s: revision %d is not in the catalog", what, d.RevisionID)
+			}
+		case af.has("update_id"):
+			u, err := af.str("update_id", true)
+			if err != nil {
+				return nil, err
+			}
+			id, ok := revByUpdate[strings.ToLower(u)]
+			if !ok {
+				return nil, p.errAt(af.vals["update_id"], "%s: update %s is not in the catalog", what, u)
+			}
+			d.RevisionID = id
+		default:
+			return nil, p.errAt(it, "%s: missing revision_id (or update_id)", what)
+		}
+		g, err := af.str("group", true)
+		if err != nil {
+			return nil, err
+		}
+		if d.Group = s.group(g); d.Group == "" {
+			return nil, p.errAt(af.vals["group"], "%s: group %q is not in target_groups (%s)", what, g, strings.Join(s.TargetGroups, ", "))
+		}
+		if d.Action, err = af.str("action", false); err != nil {
+			return nil, err
+		}
+		switch d.Action {
+		case "":
+			d.Action = ActionInstall
+		case ActionInstall, ActionBundle, ActionEvaluate, ActionUninstall, ActionPreDeploymentCheck:
+		default:
+			return nil, p.errAt(af.vals["action"], "%s: action %q is not Install, Bundle, Evaluate, Uninstall or PreDeploymentCheck", what, d.Action)
+		}
+		if d.Deadline, err = af.str("deadline", false); err != nil {
+			return nil, err
+		}
+		if d.IsAssigned, err = af.boolean("is_assigned", true); err != nil {
+			return nil, err
+		}
+		if d.LastChange, err = af.date("last_change", true); err != nil {
+			return nil, err
+		}
+		if d.DownloadPriority, err = af.str("download_priority", false); err != nil {
+			return nil, err
+		}
+		if d.DownloadPriority == "" {
+			d.DownloadPriority = "1"
+		}
+		s.Approvals = append(s.Approvals, d)
+	}
+	return s, nil
+}
+
+// group returns the canonical spelling of a target group, or "".
+func (s *Scenario) group(name string) string {
+	if name == "" {
+		return AllComputers
+	}
+	for _, g := range s.TargetGroups {
+		if strings.EqualFold(g, name) {
+			return g
+		}
+	}
+	return ""
+}
