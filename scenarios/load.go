@@ -314,8 +314,8 @@ func parseScenario(file string, b []byte, catalog sharedCatalog) (*Scenario, err
 		if d.DeploymentID, err = af.integer("deployment_id", true); err != nil {
 			return nil, err
 		}
-		if d.DeploymentID <= 0 {
-			return nil, p.errAt(af.vals["deployment_id"], "%s: deployment_id must be positive", what)
+		if d.DeploymentID <= 0 || d.DeploymentID >= implicitDeploymentBase {
+			return nil, p.errAt(af.vals["deployment_id"], "%s: deployment_id must be between 1 and %d", what, implicitDeploymentBase-1)
 		}
 		if line, dup := deployments[d.DeploymentID]; dup {
 			return nil, p.errAt(af.vals["deployment_id"], "%s: duplicate deployment_id %d (also at line %d)", what, d.DeploymentID, line)

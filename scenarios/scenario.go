@@ -291,13 +291,17 @@ func (s *Scenario) clone() *Scenario {
 	c.Build.Headers = append([]Header(nil), s.Build.Headers...)
 	c.Catalog = make([]Revision, len(s.Catalog))
 	for i, r := range s.Catalog {
-		r.Prerequisites = append([]int(nil), r.Prerequisites...)
-		r.Categories = append([]int(nil), r.Categories...)
-		r.BundledUpdates = append([]int(nil), r.BundledUpdates...)
-		c.Catalog[i] = r
+		c.Catalog[i] = r.clone()
 	}
 	c.TargetGroups = append([]string(nil), s.TargetGroups...)
 	c.Approvals = append([]DeploymentRow(nil), s.Approvals...)
 	c.Declined = append([]Declination(nil), s.Declined...)
 	return &c
+}
+
+func (r Revision) clone() Revision {
+	r.Prerequisites = append([]int(nil), r.Prerequisites...)
+	r.Categories = append([]int(nil), r.Categories...)
+	r.BundledUpdates = append([]int(nil), r.BundledUpdates...)
+	return r
 }

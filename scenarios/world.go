@@ -184,7 +184,7 @@ func (w *World) Revision(revisionID int) (r Revision, isLeaf bool, ok bool) {
 	if !ok {
 		return Revision{}, false, false
 	}
-	return w.revs[i].Revision, w.revs[i].isLeaf, true
+	return w.revs[i].Revision.clone(), w.revs[i].isLeaf, true
 }
 
 // role orders how a revision entered a plan; higher wins.

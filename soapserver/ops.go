@@ -261,7 +261,7 @@ func (s *Server) refreshCache(x *exchange, sess session, req *wusp.RefreshCacheR
 	for i, r := range results {
 		out.Result[i] = wusp.RefreshCacheResult{
 			RevisionID: r.RevisionID,
-			GlobalID:   wusp.UpdateIdentity{UpdateID: r.UpdateID.UpdateID, RevisionNumber: r.UpdateID.RevisionNumber},
+			GlobalID:   wusp.UpdateIdentity{UpdateID: r.Identity.UpdateID, RevisionNumber: r.Identity.RevisionNumber},
 			IsLeaf:     r.IsLeaf,
 			Deployment: deployment(r.Deployment),
 		}

@@ -122,7 +122,7 @@ func (s *Server) SetWorld(w *scenarios.World) {
 		faultStatus: s.cfg.FaultStatus,
 		faultString: sc.Fault.FaultString,
 		config:      configFor(w),
-		headers:     personaHeaders(),
+		headers:     personaHeaders(w.Build()),
 	}
 	if snap.faultStatus == 0 {
 		snap.faultStatus = sc.Fault.HTTPStatus
@@ -159,15 +159,14 @@ func configFor(w *scenarios.World) wusp.Config {
 // maxExtendedUpdatesPerRequest is the MS-WUSP sample value, which WSUS used.
 const maxExtendedUpdatesPerRequest = 50
 
-// personaHeaders are what IIS 6 with ASP.NET 2.0 added to every reply of a
-// WSUS 3.0 host (fact sheet §5).
-func personaHeaders() http.Header {
-	return http.Header{
-		"Server":           {"Microsoft-IIS/6.0"},
-		"X-Powered-By":     {"ASP.NET"},
-		"X-Aspnet-Version": {"2.0.50727"},
-		"Cache-Control":    {"private"},
+// personaHeaders are the headers the build's host (IIS 6 with ASP.NET 2.0
+// for WSUS 3.0) added to every reply, in canonical form.
+func personaHeaders(b scenarios.Build) http.Header {
+	h := make(http.Header, len(b.Headers))
+	for _, kv := range b.Headers {
+		h.Add(kv.Name, kv.Value)
 	}
+	return h
 }
 
 // ServeHTTP routes a request to an endpoint.

@@ -11,19 +11,21 @@
 //
 // The server side, as the mock's web service logs a failing SyncUpdates:
 //
-//	slog := wsuslog.NewServerLog(f, wsuslog.LangEnglish, time.Now)
-//	slog.Request("w3wp.12", "SyncUpdates", clientID)
-//	slog.DuplicateKey("w3wp.12", "8862")
-//	slog.ThrowException("w3wp.12", actor, faultID, "InternalServerError", "", "")
-//	err := slog.Close()
+//	sdlog := wsuslog.NewServerLog(f, wsuslog.LangEnglish, time.Now)
+//	sdlog.Request("w3wp.12", "SyncUpdates", clientID)
+//	sdlog.DuplicateKey("w3wp.12", "8862")
+//	sdlog.ThrowException("w3wp.12", actor, faultID, "InternalServerError", "", clientID)
+//	err := sdlog.Close()
 //
 // The client side, as a simulated agent logs the fault it received:
 //
 //	text := wsuslog.ClientText{Lang: wsuslog.LangEnglish}
 //	w := wsuslog.NewClientLogWriter(f)
+//	var block []wsuslog.Entry
 //	for _, m := range text.SyncUpdatesFault(fault) {
-//		w.Write(m.At(now, 788, 0xee4))
+//		block = append(block, m.At(now, 788, 0xee4))
 //	}
+//	err := w.Log(block...)
 //
 // A detector reads either file with OpenLog, which copes with the
 // encodings the files are found in (UTF-16LE, UTF-8, Windows-1252), and

@@ -13,7 +13,7 @@ import (
 // logs is the reference capture of the bug, and it shows translated
 // texts (SOAP-fout, Bericht:, De methode:) and a comma before the
 // milliseconds. Texts that the advisory does not show stay in English
-// in LangDutch.
+// in LangDutch. Any value other than LangDutch renders English.
 type Lang string
 
 const (

@@ -84,7 +84,11 @@ const maxPooledBuffer = 16 << 10
 // timestamps in lang and taking the time of each entry from now (pass
 // time.Now, or a fixed clock in tests; the time is printed in UTC). The
 // caller keeps ownership of w: Close flushes it but does not close it.
+// A nil now means time.Now.
 func NewServerLog(w io.Writer, lang Lang, now func() time.Time) *ServerLog {
+	if now == nil {
+		now = time.Now
+	}
 	l := &ServerLog{
 		lang:    lang,
 		now:     now,

@@ -30,6 +30,7 @@ type serveOptions struct {
 	scenarioFile  string
 	faultStatus   int
 	cookieKey     string
+	cookieLife    time.Duration
 	tlsCert       string
 	tlsKey        string
 	tlsSelfSigned bool
@@ -46,6 +47,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.scenarioFile, "scenario-file", "", "serve the scenario in this YAML file instead of a built-in one")
 	fs.IntVar(&o.faultStatus, "fault-status", 0, "HTTP status of WSUS faults: 200 (as the advisory's client log shows) or 500 (as ASP.NET sends); default: the scenario's, else 200")
 	fs.StringVar(&o.cookieKey, "cookie-key", "", "secret that seals cookies; replicas with the same key accept each other's cookies (default: random per process)")
+	fs.DurationVar(&o.cookieLife, "cookie-lifetime", soapserver.DefaultCookieLifetime, "how long an issued cookie is valid")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (needs -tls-key)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key for -tls-cert")
 	fs.BoolVar(&o.tlsSelfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate made at start (for port 8531 experiments)")
@@ -84,7 +86,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
-	cfg := soapserver.Config{FaultStatus: o.faultStatus, CookieKey: []byte(o.cookieKey), Logger: logger}
+	cfg := soapserver.Config{FaultStatus: o.faultStatus, CookieKey: []byte(o.cookieKey), CookieLifetime: o.cookieLife, Logger: logger}
 	if o.serverLog != "" {
 		f, err := os.OpenFile(o.serverLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
