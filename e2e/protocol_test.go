@@ -59,8 +59,10 @@ var _ = Describe("The protocol core, against the built binary", func() {
 		Expect(config.Result.AuthInfo).To(ConsistOf(wusp.AuthPlugInInfo{
 			PlugInID: "SimpleTargeting", ServiceURL: "SimpleAuthWebService/SimpleAuth.asmx",
 		}))
-		Expect(config.Result.Property("ProtocolVersion")).To(Equal("3.1"))
-		Expect(config.Result.Property("MaxExtendedUpdatesPerRequest")).To(Equal("50"))
+		Expect(config.Result.Properties).To(ContainElements(
+			wusp.ConfigurationProperty{Name: "ProtocolVersion", Value: "3.1"},
+			wusp.ConfigurationProperty{Name: "MaxExtendedUpdatesPerRequest", Value: "50"},
+		))
 		Expect(config.Result.IsRegistrationRequired).To(BeTrue())
 
 		By("answering as IIS 6 with ASP.NET 2.0 did, with a Content-Length and no chunking")

@@ -1,0 +1,149 @@
+package scenarios_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wsusmock/wsusmock/scenarios"
+)
+
+const office2003SP1 = "cc750251-d324-4187-8241-603a8445ad33" // revision 8862
+
+func TestInstallHotfix(t *testing.T) {
+	tests := []struct {
+		scenario string
+		wantErr  string // substring; "" = installs
+	}{
+		{"sp1-office2003", ""},
+		{"sp1-consistent", ""},
+		{"sp1-kb954960", ""}, // already installed: harmless
+		{"rtm-office2003", "workaround"},
+		{"sp2", "not applicable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			w := mustWorld(t, tt.scenario)
+			before := w.Build()
+			fixed, err := w.InstallHotfix("kb954960")
+			if tt.wantErr != "" {
+				var he *scenarios.HotfixError
+				if !errors.As(err, &he) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("InstallHotfix = %v, want a HotfixError mentioning %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := fixed.Build()
+			if b.ID != scenarios.BuildSP1KB954960 || b.ClientDLLVersion != "3.1.6001.66" || b.Version != "3.1.6001.65" ||
+				b.DuplicateKeyDefect || !b.HasHotfix(scenarios.HotfixKB954960) {
+				t.Errorf("after the hotfix: %+v", b)
+			}
+			if again, err := fixed.InstallHotfix(scenarios.HotfixKB954960); err != nil || again != fixed {
+				t.Errorf("second install: %v, same world %v", err, again == fixed)
+			}
+			if run := playClient(t, fixed, officeClient); run.err != nil {
+				t.Errorf("Office client after the hotfix: %v", run.err)
+			}
+			if w.Build().ClientDLLVersion != before.ClientDLLVersion {
+				t.Error("InstallHotfix changed the old world")
+			}
+		})
+	}
+	if _, err := mustWorld(t, "sp1-office2003").InstallHotfix("KB123456"); err == nil {
+		t.Error("unknown hotfix installed")
+	}
+}
+
+// The console workaround for WSUS 3.0 RTM (KB954960): decline, approve,
+// decline "Office 2003 Service Pack 1". Each step is checked as an
+// administrator would see it.
+func TestWorkaroundOnRTM(t *testing.T) {
+	w := mustWorld(t, "rtm-office2003")
+	day := func(d int) time.Time { return time.Date(2008, 7, d, 9, 0, 0, 0, time.UTC) }
+	steps := []struct {
+		action    string
+		wantState string
+		wantRows  int
+		wantFail  bool
+	}{
+		{"start", scenarios.StateApproved, 2, true},
+		{"decline", scenarios.StateDeclined, 0, false},
+		{"approve", scenarios.StateApproved, 1, false},
+		{"decline", scenarios.StateDeclined, 0, false},
+	}
+	for i, st := range steps {
+		var err error
+		switch st.action {
+		case "decline":
+			w, err = w.Decline(office2003SP1, "", day(i))
+		case "approve":
+			w, err = w.Approve(office2003SP1, "", day(i))
+		}
+		if err != nil {
+			t.Fatalf("step %d %s: %v", i, st.action, err)
+		}
+		ga := approvalOf(t, w, 8862, scenarios.AllComputers)
+		if ga.State != st.wantState || len(ga.Deployments) != st.wantRows || ga.Inconsistent != (st.wantRows > 1) {
+			t.Errorf("step %d %s: %+v, want %s with %d rows", i, st.action, ga, st.wantState, st.wantRows)
+		}
+		run := playClient(t, w, officeClient)
+		if (run.err != nil) != st.wantFail {
+			t.Errorf("step %d %s: Office client error %v, want failure %v", i, st.action, run.err, st.wantFail)
+		}
+	}
+	if w.Build().ID != scenarios.BuildRTM {
+		t.Errorf("the workaround changed the build to %s", w.Build().ID)
+	}
+}
+
+func approvalOf(t *testing.T, w *scenarios.World, rev int, group string) scenarios.GroupApproval {
+	t.Helper()
+	for _, u := range w.Updates() {
+		if u.Revision.RevisionID != rev {
+			continue
+		}
+		for _, g := range u.Groups {
+			if g.Group == group {
+				return g
+			}
+		}
+	}
+	t.Fatalf("no approval entry for %d in %s", rev, group)
+	return scenarios.GroupApproval{}
+}
+
+func TestApproveDeclineErrors(t *testing.T) {
+	w := mustWorld(t, "sp1-office2003")
+	at := time.Date(2008, 7, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name            string
+		update, group   string
+		at              time.Time
+		wantErrContains string
+	}{
+		{"unknown update", "00000000-0000-0000-0000-000000000000", "", at, "not in the catalog"},
+		{"unknown group", office2003SP1, "Laptops", at, "does not exist"},
+		{"detectoid", "a9822eb7-928b-45c2-aebb-d11e6cb9589b", "", at, "only software"},
+		{"zero time", office2003SP1, "", time.Time{}, "zero"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := w.Approve(tt.update, tt.group, tt.at)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErrContains) {
+				t.Errorf("Approve: %v, want %q", err, tt.wantErrContains)
+			}
+		})
+	}
+	// Group names are case-insensitive, like the WSUS database.
+	w2, err := w.Approve(office2003SP1, "workstations", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ga := approvalOf(t, w2, 8862, "Workstations"); ga.State != scenarios.StateApproved {
+		t.Errorf("Workstations: %+v", ga)
+	}
+}
