@@ -263,7 +263,7 @@ func (s *Server) refreshCache(x *exchange, sess session, req *wusp.RefreshCacheR
 			RevisionID: r.RevisionID,
 			GlobalID:   wusp.UpdateIdentity{UpdateID: r.Identity.UpdateID, RevisionNumber: r.Identity.RevisionNumber},
 			IsLeaf:     r.IsLeaf,
-			Deployment: deployment(r.Deployment),
+			Deployment: deployment(r.Deployment.ForProtocol(sess.Protocol)),
 		}
 	}
 	return out

@@ -25,21 +25,21 @@ func (h HRESULT) Int32() int32 { return int32(h) }
 // sheet §3.1). WU_E_PT_SOAPCLIENT_* is 0x80244000 plus the ATL
 // SOAPCLIENT_ERROR value (§3.2).
 const (
-	SOAPClientConnect         HRESULT = 0x80244004 // WU_E_PT_SOAPCLIENT_CONNECT
-	SOAPClientSend            HRESULT = 0x80244005 // WU_E_PT_SOAPCLIENT_SEND
-	SOAPClientRead            HRESULT = 0x80244009 // WU_E_PT_SOAPCLIENT_READ
-	SOAPClientParse           HRESULT = 0x8024400A // WU_E_PT_SOAPCLIENT_PARSE
-	SOAPClient                HRESULT = 0x8024400D // WU_E_PT_SOAP_CLIENT: faultcode soap:Client
-	SOAPServer                HRESULT = 0x8024400E // WU_E_PT_SOAP_SERVER: faultcode soap:Server
-	ExceededMaxServerTrips    HRESULT = 0x80244010 // WU_E_PT_EXCEEDED_MAX_SERVER_TRIPS
-	HTTPStatusNotMapped       HRESULT = 0x8024402B // WU_E_PT_HTTP_STATUS_NOT_MAPPED
-	WinHTTPNameNotResolved    HRESULT = 0x8024402C // WU_E_PT_WINHTTP_NAME_NOT_RESOLVED
-	httpStatusBase            HRESULT = 0x80244016 // WU_E_PT_HTTP_STATUS_BAD_REQUEST, first of the HTTP_STATUS_* run
-	maxServerRoundTrips               = 200        // WUA's limit behind 0x80244010 (fact sheet §1.7)
-	soapClientErrorSoapFault          = 7          // ATL SOAPCLIENT_SOAPFAULT
-	soapClientErrorServer             = 6          // ATL SOAPCLIENT_SERVER_ERROR
-	soapErrorCodeClient               = 300        // ATL SOAP_E_CLIENT
-	soapErrorCodeServer               = 400        // ATL SOAP_E_SERVER
+	SOAPClientConnect        HRESULT = 0x80244004 // WU_E_PT_SOAPCLIENT_CONNECT
+	SOAPClientSend           HRESULT = 0x80244005 // WU_E_PT_SOAPCLIENT_SEND
+	SOAPClientRead           HRESULT = 0x80244009 // WU_E_PT_SOAPCLIENT_READ
+	SOAPClientParse          HRESULT = 0x8024400A // WU_E_PT_SOAPCLIENT_PARSE
+	SOAPClient               HRESULT = 0x8024400D // WU_E_PT_SOAP_CLIENT: faultcode soap:Client
+	SOAPServer               HRESULT = 0x8024400E // WU_E_PT_SOAP_SERVER: faultcode soap:Server
+	ExceededMaxServerTrips   HRESULT = 0x80244010 // WU_E_PT_EXCEEDED_MAX_SERVER_TRIPS
+	HTTPStatusNotMapped      HRESULT = 0x8024402B // WU_E_PT_HTTP_STATUS_NOT_MAPPED
+	WinHTTPNameNotResolved   HRESULT = 0x8024402C // WU_E_PT_WINHTTP_NAME_NOT_RESOLVED
+	httpStatusBase           HRESULT = 0x80244016 // WU_E_PT_HTTP_STATUS_BAD_REQUEST, first of the HTTP_STATUS_* run
+	maxServerRoundTrips              = 200        // WUA's limit behind 0x80244010 (fact sheet §1.7)
+	soapClientErrorSoapFault         = 7          // ATL SOAPCLIENT_SOAPFAULT
+	soapClientErrorServer            = 6          // ATL SOAPCLIENT_SERVER_ERROR
+	soapErrorCodeClient              = 300        // ATL SOAP_E_CLIENT
+	soapErrorCodeServer              = 400        // ATL SOAP_E_SERVER
 )
 
 // httpStatuses are the statuses of the WU_E_PT_HTTP_STATUS_* run, in

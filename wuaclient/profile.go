@@ -60,12 +60,12 @@ func (v Version) String() string {
 
 // OSInfo is the operating system part of ComputerInfo (MS-WUSP §2.2.2.2.3).
 type OSInfo struct {
-	Major, Minor, Build          int
-	ServicePackMajor, SPMinor    int
-	Locale                       string // e.g. en-US
-	SuiteMask                    int
-	ProductType                  int // 1 workstation, 3 server
-	Architecture                 string
+	Major, Minor, Build       int
+	ServicePackMajor, SPMinor int
+	Locale                    string // e.g. en-US
+	SuiteMask                 int
+	ProductType               int // 1 workstation, 3 server
+	Architecture              string
 }
 
 // Hardware is the machine part of ComputerInfo.
