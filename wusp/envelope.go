@@ -2,7 +2,6 @@ package wusp
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -30,19 +29,12 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // ParseRequest reads a SOAP 1.1 request and returns the operation element,
 // the first child of soap:Body. Any envelope prefix is accepted; a UTF-8 BOM
-// is skipped; nesting deeper than maxDepth is refused before parsing.
+// is skipped; nesting deeper than maxDepth is refused.
 func ParseRequest(body []byte, maxDepth int) (*etree.Element, error) {
 	body = bytes.TrimPrefix(body, utf8BOM)
-	if err := checkDepth(body, maxDepth); err != nil {
+	root, err := parseTree(body, maxDepth)
+	if err != nil {
 		return nil, err
-	}
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(body); err != nil {
-		return nil, &SyntaxError{err}
-	}
-	root := doc.Root()
-	if root == nil {
-		return nil, &SyntaxError{errors.New("no root element")}
 	}
 	if root.Tag != "Envelope" || root.NamespaceURI() != NSSoap {
 		if root.Tag == "Envelope" && root.NamespaceURI() == "http://www.w3.org/2003/05/soap-envelope" {
@@ -65,67 +57,6 @@ func ParseRequest(body []byte, maxDepth int) (*etree.Element, error) {
 		return nil, &EnvelopeError{"soap:Body is empty"}
 	}
 	return kids[0], nil
-}
-
-// checkDepth scans the raw bytes for element nesting, so that a hostile
-// document is refused before a tree is built for it. It understands just
-// enough XML to skip comments, CDATA, processing instructions and quoted
-// attribute values; anything it misreads the real parser rejects later.
-func checkDepth(b []byte, max int) error {
-	depth := 0
-	for i := 0; i < len(b); i++ {
-		if b[i] != '<' {
-			continue
-		}
-		rest := b[i+1:]
-		switch {
-		case bytes.HasPrefix(rest, []byte("!--")):
-			end := bytes.Index(rest, []byte("-->"))
-			if end < 0 {
-				return nil
-			}
-			i += end + 3
-		case bytes.HasPrefix(rest, []byte("![CDATA[")):
-			end := bytes.Index(rest, []byte("]]>"))
-			if end < 0 {
-				return nil
-			}
-			i += end + 3
-		case len(rest) > 0 && (rest[0] == '?' || rest[0] == '!'):
-			end := bytes.IndexByte(rest, '>')
-			if end < 0 {
-				return nil
-			}
-			i += end + 1
-		case len(rest) > 0 && rest[0] == '/':
-			depth--
-		default:
-			var quote byte
-			j := i + 1
-			for ; j < len(b); j++ {
-				c := b[j]
-				if quote != 0 {
-					if c == quote {
-						quote = 0
-					}
-					continue
-				}
-				if c == '"' || c == '\'' {
-					quote = c
-				} else if c == '>' {
-					break
-				}
-			}
-			if j < len(b) && b[j-1] != '/' {
-				depth++
-				if depth > max {
-					return &SyntaxError{fmt.Errorf("elements nested deeper than %d levels", max)}
-				}
-			}
-			i = j
-		}
-	}
-	return nil
 }
 
 // DecodeRequest fills msg from the operation element returned by
