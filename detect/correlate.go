@@ -2,46 +2,70 @@ package detect
 
 import "strings"
 
-// Correlate pairs every client report with every server report that
-// have fault IDs and records in both, as Correlations, which IDs they
-// share. The ID WSUS writes into a fault's detail is the one it logs in
-// ThrowException (fact sheet §2.1, §2.5), so a shared ID shows that this
-// client's failure is that server's exception. IDs compare without
-// regard to case.
+// Correlate ties client and server reports together by fault ID. The ID
+// WSUS writes into a fault's detail is the one it logs in its
+// ThrowException line (fact sheet §2.1, §2.5), so a shared ID shows that
+// this client's failure is that server's exception.
+//
+// For every client report and every server report that share fault IDs,
+// each gets a Correlation naming the other and the shared IDs. When
+// reports of both kinds are present, a report's fault IDs (see FaultIDs)
+// that no report of the other kind holds go to its UnmatchedFaultIDs.
+// IDs compare without regard to case. Earlier correlations are replaced.
 func Correlate(reports []Report) {
+	held := map[Kind]map[string]bool{KindClient: {}, KindServer: {}}
 	for i := range reports {
-		reports[i].Correlations = nil
+		reports[i].Correlations, reports[i].UnmatchedFaultIDs = nil, nil
+		if m := held[reports[i].Kind]; m != nil && len(reports[i].Faults) > 0 {
+			for _, f := range reports[i].Faults {
+				if f.ID != "" {
+					m[strings.ToLower(f.ID)] = true
+				}
+			}
+		}
+	}
+	kinds := map[Kind]int{}
+	for _, r := range reports {
+		kinds[r.Kind]++
+	}
+	if kinds[KindClient] == 0 || kinds[KindServer] == 0 {
+		return
 	}
 	for i := range reports {
-		if reports[i].Kind != KindClient {
+		other := KindServer
+		switch reports[i].Kind {
+		case KindClient:
+		case KindServer:
+			other = KindClient
+		default:
 			continue
 		}
+		for _, id := range reports[i].FaultIDs() {
+			if !held[other][strings.ToLower(id)] {
+				reports[i].UnmatchedFaultIDs = append(reports[i].UnmatchedFaultIDs, id)
+			}
+		}
 		for j := range reports {
-			if reports[j].Kind != KindServer {
+			if reports[j].Kind != other {
 				continue
 			}
-			ci, si := reports[i].FaultIDs(), reports[j].FaultIDs()
-			if len(ci) == 0 || len(si) == 0 {
-				continue
+			if shared := sharedIDs(reports[i].FaultIDs(), reports[j].Faults); len(shared) > 0 {
+				reports[i].Correlations = append(reports[i].Correlations, Correlation{With: reports[j].Name, Matched: shared})
 			}
-			reports[i].Correlations = append(reports[i].Correlations, correlation(reports[j].Name, ci, si))
-			reports[j].Correlations = append(reports[j].Correlations, correlation(reports[i].Name, si, ci))
 		}
 	}
 }
 
-func correlation(with string, mine, theirs []string) Correlation {
-	has := make(map[string]bool, len(theirs))
-	for _, id := range theirs {
-		has[strings.ToLower(id)] = true
-	}
-	c := Correlation{With: with, Matched: []string{}}
-	for _, id := range mine {
-		if has[strings.ToLower(id)] {
-			c.Matched = append(c.Matched, id)
-		} else {
-			c.Unmatched = append(c.Unmatched, id)
+// sharedIDs returns the ids that one of faults carries.
+func sharedIDs(ids []string, faults []Fault) []string {
+	var shared []string
+	for _, id := range ids {
+		for _, f := range faults {
+			if strings.EqualFold(f.ID, id) {
+				shared = append(shared, id)
+				break
+			}
 		}
 	}
-	return c
+	return shared
 }

@@ -111,11 +111,15 @@
 // # Live probe
 //
 // Probe runs the simulated Office 2003 client of package wuaclient
-// against a live server and analyses the WindowsUpdate.log it wrote.
+// (profile ProbeProfile) against a live server and analyses the
+// WindowsUpdate.log it wrote; ProbeWith takes a client of the caller's.
 //
-// The command "wsusmock detect" is a thin layer over Analyze, Probe and
-// Correlate; its exit statuses are 0 (all clean, or recovered), 10
-// (some input affected), 11 (a SOAP fault, none affected), 12 (some
-// input unrecognised, none affected and no SOAP fault), 1 (an input
-// could not be read), 2 (usage).
+// # Command
+//
+// The command "wsusmock detect [--json] [--probe URL]... FILE..." is a
+// thin layer over Analyze, Probe and Correlate. Its exit status is the
+// first of these that applies: 10 some input is affected; 11 some input
+// has another SOAP fault; 1 an input could not be read or a probe could
+// not run; 12 some input is unrecognised; 0 every input is clean or
+// recovered. 2 is a usage error.
 package detect

@@ -60,6 +60,11 @@ func (c *clientLog) at(d time.Duration, tid uint32, ms ...wsuslog.Message) {
 	}
 }
 
+// wuTime prints t as WUA does inside REPORT EVENT lines.
+func wuTime(t time.Time) string {
+	return fmt.Sprintf("%s:%03d", t.Format("2006-01-02 15:04:05"), t.Nanosecond()/int(time.Millisecond))
+}
+
 func msg(component, text string) wsuslog.Message {
 	return wsuslog.Message{Component: component, Text: text}
 }
@@ -111,7 +116,7 @@ func (c *clientLog) auFailed(hr uint32) {
 	)
 	c.at(5*time.Second, c.au, msg("Report", fmt.Sprintf(
 		"REPORT EVENT: {6D3B1A0C-2E4F-4B8A-9C1D-7E5F3A2B1C0D}\t%s+0200\t1\t148\t101\t{00000000-0000-0000-0000-000000000000}\t0\t%08x\tAutomaticUpdates\tFailure\tSoftware Synchronization\tWindows Update Client failed to detect with error 0x%08x.",
-		c.t.Format("2006-01-02 15:04:05:000"), hr, hr)))
+		wuTime(c.t), hr, hr)))
 }
 
 // success logs a SyncUpdates that worked, and the search's end.
@@ -132,7 +137,7 @@ func (c *clientLog) success(found int) {
 	)
 	c.at(5*time.Second, c.au, msg("Report", fmt.Sprintf(
 		"REPORT EVENT: {1E2D3C4B-5A69-4788-8796-A5B4C3D2E1F0}\t%s+0200\t1\t147\t101\t{00000000-0000-0000-0000-000000000000}\t0\t0\tAutomaticUpdates\tSuccess\tSoftware Synchronization\tWindows Update Client successfully detected %d updates.",
-		c.t.Format("2006-01-02 15:04:05:000"), found, found)))
+		wuTime(c.t), found)))
 }
 
 // bytes renders the log with tabs and CRLF, as WUA 7.x writes it.
@@ -163,7 +168,7 @@ func iseFault(id string) wsuslog.SyncFault {
 	}
 }
 
-var t0 = time.Date(2008, 6, 13, 19, 59, 50, 383e6, time.UTC)
+var t0 = time.Date(2008, 6, 13, 19, 59, 50, 452e6, time.UTC) // puts the banner and fault at the advisory's times
 
 func utf16le(b []byte) []byte {
 	out, err := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().Bytes(b)

@@ -63,8 +63,9 @@ type Report struct {
 	// 0x8024400E outside a fault, incomplete fault dumps, a line too long
 	// to read.
 	Notes []string `json:"notes,omitempty"`
-	// Correlations are filled in by Correlate.
-	Correlations []Correlation `json:"correlations,omitempty"`
+	// Correlations and UnmatchedFaultIDs are filled in by Correlate.
+	Correlations      []Correlation `json:"correlations,omitempty"`
+	UnmatchedFaultIDs []string      `json:"unmatchedFaultIDs,omitempty"`
 }
 
 // Evidence is one line of the input.
@@ -98,16 +99,13 @@ type Fault struct {
 	Lines []int `json:"lines"`
 }
 
-// Correlation says which of a report's fault IDs another report also
-// holds.
+// Correlation says which of a report's fault IDs (see FaultIDs) a report
+// of the other kind also holds.
 type Correlation struct {
 	// With is the Name of the other report.
 	With string `json:"with"`
-	// Matched are the fault IDs found in both reports; Unmatched this
-	// report's 954960 fault IDs (all its fault IDs if it has no 954960
-	// fault) that the other report lacks.
-	Matched   []string `json:"matched"`
-	Unmatched []string `json:"unmatched,omitempty"`
+	// Matched are the shared fault IDs.
+	Matched []string `json:"matched"`
 }
 
 // FaultIDs returns the IDs of the report's 954960 faults, or of all its

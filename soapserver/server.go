@@ -41,6 +41,13 @@ type Config struct {
 	ServerLog *wsuslog.ServerLog
 	// Now is the clock; nil means time.Now. Tests pass a fake.
 	Now func() time.Time
+	// AdminToken, when set, is the bearer token the admin API under
+	// /__admin/ demands from every caller, loopback included. Empty means
+	// loopback callers only (see adminAccess).
+	AdminToken string
+	// JournalSize bounds the exchange journal; zero means
+	// DefaultJournalSize.
+	JournalSize int
 }
 
 const (
@@ -51,6 +58,8 @@ const (
 	// DefaultMaxRequestBytes bounds a request. A 2008 agent's largest
 	// request, SyncUpdates with a few thousand cached IDs, is far below.
 	DefaultMaxRequestBytes = 1 << 20
+	// DefaultJournalSize is how many exchanges the journal keeps.
+	DefaultJournalSize = 1000
 	// maxInstalledPrerequisites and maxCachedUpdates are the limits of WSUS's
 	// ClientWebService web.config (fact sheet §1.7).
 	maxInstalledPrerequisites = 400
@@ -67,6 +76,23 @@ type Server struct {
 	// thread numbers the w3wp "threads" named in the server log.
 	thread atomic.Uint32
 	bufs   sync.Pool
+
+	// mu serialises the writers of snap, base and rules (the admin API and
+	// the Go methods over it); readers never take it.
+	mu sync.Mutex
+	// base is the world Reset returns to: the one given to New or SetWorld,
+	// or the scenario last selected. Guarded by mu.
+	base *scenarios.World
+	// rules are the fault-injection rules, in the order added; nil when
+	// there are none, so the hot path pays one atomic load.
+	rules    atomic.Pointer[[]*rule]
+	nextRule int // guarded by mu
+	journal  *journal
+	events   *broker
+	admin    *http.ServeMux
+	// done is closed by Close: event streams and injected delays end.
+	done      chan struct{}
+	closeOnce sync.Once
 }
 
 // snapshot is a world plus what the server derives from it once: the
@@ -104,18 +130,59 @@ func New(world *scenarios.World, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cookie key: %w", err)
 	}
-	s := &Server{cfg: cfg, sealer: sl, log: log}
+	if cfg.JournalSize < 0 {
+		return nil, fmt.Errorf("journal size %d: must not be negative", cfg.JournalSize)
+	}
+	if cfg.JournalSize == 0 {
+		cfg.JournalSize = DefaultJournalSize
+	}
+	s := &Server{cfg: cfg, sealer: sl, log: log, journal: newJournal(cfg.JournalSize), events: newBroker(), done: make(chan struct{})}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
+	s.admin = s.adminMux()
 	s.SetWorld(world)
 	return s, nil
+}
+
+// Close ends the server's event streams and injected delays, so an
+// http.Server's Shutdown does not wait on them; register it with
+// http.Server.RegisterOnShutdown. The server still answers SOAP requests.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.done) })
 }
 
 // World returns the snapshot requests currently read.
 func (s *Server) World() *scenarios.World { return s.snap.Load().world }
 
 // SetWorld swaps the world atomically: requests already running finish on
-// the old one, the next request sees the new one.
+// the old one, the next request sees the new one. The world also becomes the
+// one Reset returns to; use Update for a change Reset should undo.
 func (s *Server) SetWorld(w *scenarios.World) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.base = w
+	s.store(w)
+}
+
+// Update changes the world through f, which gets the current world and
+// returns the next (scenarios' remediation methods have that shape). Writers
+// are serialised, so two updates never lose one another; readers are not
+// held up. An error from f leaves the world as it was and is returned as is.
+func (s *Server) Update(f func(*scenarios.World) (*scenarios.World, error)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next, err := f(s.snap.Load().world)
+	if err != nil {
+		return err
+	}
+	if next == nil {
+		return fmt.Errorf("update returned no world")
+	}
+	s.store(next)
+	return nil
+}
+
+// store builds the snapshot of w and publishes it. Callers hold mu.
+func (s *Server) store(w *scenarios.World) {
 	sc := w.Scenario()
 	snap := &snapshot{
 		world:       w,
@@ -171,6 +238,10 @@ func personaHeaders(b scenarios.Build) http.Header {
 
 // ServeHTTP routes a request to an endpoint.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, adminPrefix) {
+		s.serveAdmin(w, r)
+		return
+	}
 	snap := s.snap.Load()
 	for k, v := range snap.headers {
 		w.Header()[k] = v

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/beevik/etree"
 	"github.com/wsusmock/wsusmock/wusp"
@@ -21,10 +22,19 @@ type exchange struct {
 	thread string
 	// client is the client id, once a cookie or parameter names it.
 	client string
+
+	// What the journal records once the reply is decided.
+	start   time.Time
+	status  int    // HTTP status sent; 0 when the connection was cut instead
+	fault   string // the ErrorCode, or a protocol fault's faultstring
+	faultID string
+	rule    *rule         // the injection rule that hit, if any
+	delay   time.Duration // the latency it asks for
 }
 
 func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, snap *snapshot, ep endpoint) {
-	x := &exchange{r: r, snap: snap, actor: actor(r), thread: "w3wp." + strconv.Itoa(int(s.thread.Add(1)%24+1))}
+	x := &exchange{r: r, snap: snap, actor: actor(r), thread: "w3wp." + strconv.Itoa(int(s.thread.Add(1)%24+1)), start: time.Now()}
+	defer s.record(x)
 
 	buf := s.bufs.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); s.bufs.Put(buf) }()
@@ -58,11 +68,25 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, snap *snapsho
 	}
 	x.op = op
 	resp, err := s.invoke(x, opEl)
+	// Rules are decided after the operation ran, so that client_id matches
+	// a client named by its cookie as well as by a parameter; a firing
+	// rule's effect replaces the genuine reply.
+	if rs := s.rules.Load(); rs != nil {
+		if x.rule = matchRule(*rs, x); x.rule != nil {
+			if done := s.inject(w, x); done {
+				return
+			}
+			if x.rule.code != "" {
+				s.writeFault(w, x, wusp.NewFault(x.rule.code, x.rule.Message))
+				return
+			}
+		}
+	}
 	if err != nil {
 		s.writeError(w, x, err)
 		return
 	}
-	s.writeXML(w, http.StatusOK, wusp.MarshalResponse(op, resp))
+	s.reply(w, x, http.StatusOK, wusp.MarshalResponse(op, resp))
 	s.log.Debug("exchange", "op", op.Name, "client", x.client, "status", http.StatusOK)
 }
 
@@ -130,13 +154,32 @@ func (s *Server) writeFault(w http.ResponseWriter, x *exchange, f *wusp.Fault) {
 		}
 		sl.ThrowException(x.thread, f.Actor, f.ID, string(f.Code), f.Message, client)
 	}
-	s.writeXML(w, x.snap.faultStatus, wusp.MarshalFault(f))
+	x.fault, x.faultID = string(f.Code), f.ID
+	s.reply(w, x, x.snap.faultStatus, wusp.MarshalFault(f))
 	s.log.Debug("exchange", "op", x.op.Name, "client", x.client, "fault", f.Code, "id", f.ID, "status", x.snap.faultStatus)
 }
 
 func (s *Server) writeProtocolFault(w http.ResponseWriter, x *exchange, status int, code, msg string) {
-	s.writeXML(w, status, wusp.MarshalProtocolFault(&wusp.ProtocolFault{FaultCode: code, FaultString: msg, Actor: x.actor}))
+	x.fault = msg
+	s.reply(w, x, status, wusp.MarshalProtocolFault(&wusp.ProtocolFault{FaultCode: code, FaultString: msg, Actor: x.actor}))
 	s.log.Debug("exchange", "soap_fault", msg, "status", status)
+}
+
+// reply sends a decided SOAP reply: as is, or truncated or dripped when an
+// injection rule says so.
+func (s *Server) reply(w http.ResponseWriter, x *exchange, status int, body []byte) {
+	x.status = status
+	if x.rule != nil {
+		switch x.rule.Transport {
+		case TransportTruncate:
+			s.writeTruncated(w, status, body)
+			return
+		case TransportDrip:
+			s.writeDripped(w, x, status, body)
+			return
+		}
+	}
+	s.writeXML(w, status, body)
 }
 
 // writeXML sends a SOAP reply with an explicit Content-Length: WUA's

@@ -483,7 +483,7 @@ func (cy *cycle) fail(err error) error {
 		hr, code := faultHRESULT(wf.FaultCode())
 		r.HResult = hr
 		cy.log(cy.faultDump(xe, wf, hr, code)...)
-	case errors.As(err, &pf):
+	case errors.As(err, &pf) && xe != nil:
 		hr, code := faultHRESULT(pf.FaultCode)
 		r.HResult = hr
 		dump := operationFault(cy.text, xe.op, wsuslog.SyncFault{HResult: uint32(hr), SOAPClientError: soapClientErrorSoapFault,

@@ -1,7 +1,6 @@
 package wuaclient
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -102,8 +101,6 @@ func sendHRESULT(err error) (HRESULT, int) {
 		return WinHTTPNameNotResolved, 4
 	case errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &opErr) && opErr.Op == "dial":
 		return SOAPClientConnect, 4
-	case errors.Is(err, context.DeadlineExceeded):
-		return SOAPClientSend, 5
 	}
 	return SOAPClientSend, 5
 }

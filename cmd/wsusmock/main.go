@@ -4,6 +4,8 @@
 //
 //	wsusmock serve [flags]       run the server (default scenario sp1-office2003)
 //	wsusmock scenarios           list the built-in scenarios
+//	wsusmock admin COMMAND       control a running server through its admin API
+//	wsusmock client [flags]      run a simulated WUA 7.x detection cycle
 //
 // Run "wsusmock COMMAND -h" for a command's flags.
 package main
@@ -43,8 +45,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "serve":
 		err = runServe(ctx, rest, stdout, stderr)
+	case "load":
+		err = runLoad(ctx, rest, stdout, stderr)
 	case "scenarios":
 		err = runScenarios(rest, stdout, stderr)
+	case "admin":
+		err = runAdmin(ctx, rest, stdout, stderr)
+	case "client":
+		err = runClient(ctx, rest, stdout, stderr)
+	case "detect":
+		return runDetect(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return exitOK
@@ -58,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
+	case errors.As(err, new(cycleFailedError)):
+		return exitCycleFailed
 	case errors.As(err, new(usageError)):
 		fmt.Fprintln(stderr, "wsusmock:", err)
 		return exitUsage
@@ -78,6 +90,9 @@ func usage(w io.Writer) {
 commands:
   serve       run the mock WSUS 3.0 server
   scenarios   list the built-in scenarios
+  load        send a bounded load to a server on loopback and report its cost
+  client      run a simulated Windows Update Agent detection cycle against a server
+  detect      look for advisory 954960 in client and server logs, or probe a server
 
 Run "wsusmock COMMAND -h" for the flags of a command.
 `)

@@ -37,6 +37,8 @@ type serveOptions struct {
 	serverLog     string
 	logLang       string
 	verbose       bool
+	adminToken    string
+	journalSize   int
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -54,6 +56,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.serverLog, "server-log", "", "write a WSUS SoftwareDistribution.log to this file")
 	fs.StringVar(&o.logLang, "log-lang", "en", "language of -server-log: en, or nl as advisory 954960's Dutch copy shows it")
 	fs.BoolVar(&o.verbose, "v", false, "log every exchange")
+	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API (/__admin/) demands from every caller; without one it answers loopback callers only (default: $"+adminTokenEnv+")")
+	fs.IntVar(&o.journalSize, "journal-size", soapserver.DefaultJournalSize, "exchanges the journal (/__admin/journal) keeps; older ones are dropped and counted")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -65,6 +69,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if o.tlsSelfSigned && o.tlsCert != "" {
 		return usageError{"-tls-self-signed and -tls-cert exclude each other"}
+	}
+	if o.journalSize < 1 {
+		return usageError{fmt.Sprintf("-journal-size %d: must be at least 1", o.journalSize)}
+	}
+	if o.adminToken == "" {
+		o.adminToken = os.Getenv(adminTokenEnv)
 	}
 	lang, err := wsuslog.ParseLang(o.logLang)
 	if err != nil {
@@ -86,7 +96,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
-	cfg := soapserver.Config{FaultStatus: o.faultStatus, CookieKey: []byte(o.cookieKey), CookieLifetime: o.cookieLife, Logger: logger}
+	cfg := soapserver.Config{FaultStatus: o.faultStatus, CookieKey: []byte(o.cookieKey), CookieLifetime: o.cookieLife, Logger: logger,
+		AdminToken: o.adminToken, JournalSize: o.journalSize}
 	if o.serverLog != "" {
 		f, err := os.OpenFile(o.serverLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
@@ -128,6 +139,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	// Shutdown waits for running requests; event streams would never end.
+	hs.RegisterOnShutdown(srv.Close)
 	b := world.Build()
 	logger.Info("wsusmock listening", "addr", ln.Addr().String(),
 		"url", fmt.Sprintf("%s://%s/ClientWebService/client.asmx", scheme, ln.Addr()),

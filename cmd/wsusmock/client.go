@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/wsusmock/wsusmock/wsuslog"
+	"github.com/wsusmock/wsusmock/wuaclient"
+)
+
+// exitCycleFailed is the exit status of "wsusmock client" when the
+// detection cycle failed: a WSUS fault it could not recover from, or a
+// transport error. The cycle ran; its verdict is the summary line.
+const exitCycleFailed = 3
+
+// cycleFailedError carries that verdict to run, which maps it to
+// exitCycleFailed without printing anything more.
+type cycleFailedError struct{ summary string }
+
+func (e cycleFailedError) Error() string { return e.summary }
+
+const clientHelp = `
+Runs one detection cycle of a simulated Windows Update Agent 7.x against a
+WSUS server (GetConfig, GetAuthorizationCookie, GetCookie, RegisterComputer,
+SyncUpdates, GetExtendedUpdateInfo, ReportEventBatch), prints the
+WindowsUpdate.log lines it writes, and ends with one summary line:
+
+  result: succeeded needed=N round_trips=N
+  result: failed hresult=0x8024400E fault=InternalServerError id=GUID operation=SyncUpdates http_status=200 round_trips=N
+
+Built-in profiles: %s.
+A profile file is YAML; see fixtures/profiles/xp-sp3-office2003.yaml.
+
+exit status:
+  0  the cycle succeeded
+  1  the command could not run (unreadable profile, log file not writable, interrupted)
+  2  usage error
+  3  the cycle failed: a WSUS fault or a transport error (see the summary line)
+`
+
+func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var (
+		server, profileName, profileFile, logFile, lang string
+		quiet                                           bool
+		timeout                                         time.Duration
+	)
+	fs := newFlagSet("client", "client --server URL (--profile NAME | --profile-file FILE) [flags]", stderr)
+	fs.StringVar(&server, "server", "", "WSUS server root, e.g. http://127.0.0.1:8530/ (required)")
+	fs.StringVar(&profileName, "profile", "", "built-in client profile: "+strings.Join(wuaclient.BuiltinProfiles(), ", "))
+	fs.StringVar(&profileFile, "profile-file", "", "client profile in this YAML file instead of a built-in one")
+	fs.StringVar(&logFile, "log", "", "append the WindowsUpdate.log lines to this file (CRLF line ends, as WUA writes)")
+	fs.StringVar(&lang, "lang", "en", "log rendering: en, or nl as advisory 954960's Dutch copy shows it")
+	fs.BoolVar(&quiet, "quiet", false, "print only the summary line")
+	fs.DurationVar(&timeout, "timeout", wuaclient.DefaultRequestTimeout, "timeout of each SOAP request")
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		fmt.Fprintf(stderr, clientHelp, strings.Join(wuaclient.BuiltinProfiles(), ", "))
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case server == "":
+		return usageError{"client: --server is required"}
+	case (profileName == "") == (profileFile == ""):
+		return usageError{"client: give exactly one of --profile and --profile-file"}
+	case timeout <= 0:
+		return usageError{"client: --timeout must be positive"}
+	}
+	logLang, err := wsuslog.ParseLang(lang)
+	if err != nil {
+		return usageError{"client: --lang: " + err.Error()}
+	}
+	var profile *wuaclient.Profile
+	if profileFile != "" {
+		profile, err = wuaclient.LoadProfile(profileFile)
+	} else {
+		profile, err = wuaclient.BuiltinProfile(profileName)
+		if err != nil {
+			return usageError{"client: --profile: " + err.Error()}
+		}
+	}
+	if err != nil {
+		return err
+	}
+
+	var sinks []io.Writer
+	if !quiet {
+		sinks = append(sinks, stdout)
+	}
+	if logFile != "" {
+		f, err := os.OpenFile(logFile, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		sinks = append(sinks, crlfWriter{f})
+	}
+	c := &wuaclient.Client{ServerURL: server, Profile: profile, Lang: logLang, RequestTimeout: timeout}
+	if len(sinks) > 0 {
+		c.Log = wsuslog.NewClientLogWriter(io.MultiWriter(sinks...))
+		c.Log.LineEnding = "\n"
+	}
+	res, err := c.Detect(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, res.Summary())
+	if !res.Succeeded {
+		return cycleFailedError{res.Summary()}
+	}
+	return nil
+}
+
+// crlfWriter turns the LF line ends of the log writer into CRLF, so the
+// file is written as WUA writes WindowsUpdate.log while stdout keeps the
+// terminal's line ends. Each Write is a whole block of lines.
+type crlfWriter struct{ w io.Writer }
+
+func (c crlfWriter) Write(p []byte) (int, error) {
+	if _, err := c.w.Write(bytes.ReplaceAll(p, []byte("\n"), []byte("\r\n"))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/wsusmock/wsusmock/detect"
+)
+
+// Exit statuses of "wsusmock detect", besides exitOK, exitError and
+// exitUsage: the worst verdict over all inputs decides.
+const (
+	exitAffected     = 10 // at least one input shows advisory 954960
+	exitOtherFault   = 11 // a SOAP fault, none of them 954960's
+	exitUnrecognised = 12 // an input is no log, and nothing worse was found
+)
+
+const detectHelp = `Reads WindowsUpdate.log and SoftwareDistribution.log files (UTF-16LE,
+UTF-8 or ANSI; English or the advisory's Dutch; WUA 7.0-7.6) and/or runs a
+simulated Office 2003 client against a live server (--probe), and gives a
+verdict per input: affected (by 954960), recovered (affected, then a sync
+succeeded), other-soap-fault, clean, unrecognised. The rules are those of
+package github.com/wsusmock/wsusmock/detect. "-" reads standard input.
+
+exit status, the first that applies: 10 an input is affected; 11 an input
+has another SOAP fault; 1 an input could not be read or a probe could not
+run (the other inputs are still reported); 12 an input is unrecognised;
+0 every input is clean or recovered. 2 is a usage error.
+
+`
+
+// probeList collects repeated --probe flags.
+type probeList []string
+
+func (p *probeList) String() string     { return strings.Join(*p, ",") }
+func (p *probeList) Set(s string) error { *p = append(*p, s); return nil }
+
+// runDetect is "wsusmock detect". It returns its exit status itself,
+// since the statuses 10–12 are its own.
+func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("detect", "detect [--json] [--probe URL]... [FILE|-]...", stderr)
+	usage := fs.Usage
+	fs.Usage = func() { fmt.Fprint(stderr, detectHelp); usage() }
+	asJSON := fs.Bool("json", false, "print the reports as a JSON array")
+	var probes probeList
+	fs.Var(&probes, "probe", "run a simulated Office 2003 client (xp-sp3-office2003) against the WSUS server at `URL` and analyse its log; repeatable")
+
+	files, err := parseDetectArgs(fs, args)
+	if err == nil && len(files) == 0 && len(probes) == 0 {
+		err = usageError{"detect: no FILE and no --probe given"}
+	}
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case err != nil:
+		fmt.Fprintln(stderr, "wsusmock:", err)
+		return exitUsage
+	}
+
+	var reports []detect.Report
+	failed := false
+	fail := func(err error) {
+		failed = true
+		fmt.Fprintln(stderr, "wsusmock: detect:", err)
+	}
+	for _, name := range files {
+		rep, err := analyzeFile(name, os.Stdin)
+		if err != nil {
+			fail(err)
+			continue
+		}
+		reports = append(reports, rep)
+	}
+	for _, url := range probes {
+		rep, err := detect.Probe(ctx, url)
+		if err != nil {
+			fail(fmt.Errorf("probe %s: %w", url, err))
+			continue
+		}
+		reports = append(reports, rep)
+	}
+	detect.Correlate(reports)
+
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if reports == nil {
+			reports = []detect.Report{}
+		}
+		if err := enc.Encode(reports); err != nil {
+			fmt.Fprintln(stderr, "wsusmock: detect:", err)
+			return exitError
+		}
+	} else {
+		for i, r := range reports {
+			if i > 0 {
+				fmt.Fprintln(stdout)
+			}
+			writeReport(stdout, r)
+		}
+	}
+
+	switch detect.Worst(reports) {
+	case detect.VerdictAffected:
+		return exitAffected
+	case detect.VerdictOtherSOAPFault:
+		return exitOtherFault
+	}
+	if failed {
+		return exitError
+	}
+	if detect.Worst(reports) == detect.VerdictUnrecognised {
+		return exitUnrecognised
+	}
+	return exitOK
+}
+
+// parseDetectArgs parses flags and file names in any order, as users
+// type "detect WindowsUpdate.log --json"; "--" ends the flags.
+func parseDetectArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return files, nil
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(files, rest...), nil
+		}
+		files = append(files, rest[0])
+		args = rest[1:]
+	}
+}
+
+// analyzeFile analyses one named file, or standard input for "-". The
+// file is streamed, never read whole.
+func analyzeFile(name string, stdin io.Reader) (detect.Report, error) {
+	if name == "-" {
+		return detect.Analyze("(stdin)", stdin)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return detect.Report{}, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return detect.Report{}, fmt.Errorf("%s: is a directory", name)
+	}
+	rep, err := detect.Analyze(name, f)
+	if err != nil {
+		// Analyze names the input already.
+		return detect.Report{}, err
+	}
+	return rep, nil
+}
+
+// writeReport prints one report as a text block:
+//
+//	WindowsUpdate.log: affected
+//	  kind: WindowsUpdate.log (UTF-16LE, 50 lines)
+//	  954960: SyncUpdates answered with InternalServerError once, …
+//	      27  2008-06-13	19:59:56:617	788	ee4	PT	WARNING: SyncUpdates failure, …
+func writeReport(w io.Writer, r detect.Report) {
+	fmt.Fprintf(w, "%s: %s\n", r.Name, r.Verdict)
+	enc := ""
+	if r.Encoding != "" {
+		enc = r.Encoding + ", "
+	}
+	fmt.Fprintf(w, "  kind: %s (%s%d lines)\n", r.Kind, enc, r.Lines)
+	fmt.Fprintf(w, "  %s\n", r.Summary)
+	if len(r.Keys) > 0 {
+		fmt.Fprintf(w, "  duplicate keys: %s\n", strings.Join(r.Keys, ", "))
+	}
+	if ids := r.FaultIDs(); len(ids) > 0 {
+		fmt.Fprintf(w, "  fault IDs: %s\n", strings.Join(ids, ", "))
+	}
+	if r.FaultCount > len(r.Faults) {
+		fmt.Fprintf(w, "  (%d faults in all; the evidence shows %d of them)\n", r.FaultCount, len(r.Faults))
+	}
+	if len(r.Evidence) > 0 {
+		fmt.Fprintln(w, "  evidence:")
+		for _, e := range r.Evidence {
+			fmt.Fprintf(w, "  %6d  %s\n", e.Line, e.Text)
+		}
+	}
+	for _, c := range r.Correlations {
+		fmt.Fprintf(w, "  correlation: %s logged the same fault ID: %s\n", c.With, strings.Join(c.Matched, ", "))
+	}
+	if len(r.UnmatchedFaultIDs) > 0 {
+		other := "server"
+		if r.Kind == detect.KindServer {
+			other = "client"
+		}
+		fmt.Fprintf(w, "  correlation: no %s log given holds fault ID %s\n", other, strings.Join(r.UnmatchedFaultIDs, ", "))
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "  note: %s\n", n)
+	}
+}

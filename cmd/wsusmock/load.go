@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wsusmock/wsusmock/wusp"
+)
+
+// runLoad is "wsusmock load": a bounded load run against a server, to measure
+// what a request costs it. With --server-pid it reads the server's CPU time
+// and resident memory from /proc before and after, which is the figure the
+// README's performance table records.
+func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("load", "load --server URL [flags]", stderr)
+	server := fs.String("server", "http://127.0.0.1:8530", "server root URL (loopback only: this is a load generator)")
+	op := fs.String("op", "syncupdates", "request to repeat: getconfig, or syncupdates (an Office 2003 client's third SyncUpdates: the KB954960 fault on a failing scenario)")
+	requests := fs.Int("requests", 20000, "number of requests to send (the run stops at whichever of -requests and -duration comes first)")
+	concurrency := fs.Int("concurrency", 8, "concurrent connections")
+	duration := fs.Duration("duration", 30*time.Second, "upper bound on the run's length")
+	pid := fs.Int("server-pid", 0, "PID of the server process, to report its CPU time per request and its resident memory (Linux /proc)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if !isLoopbackURL(*server) {
+		return usageError{"-server must be a loopback address (127.0.0.0/8, ::1 or localhost)"}
+	}
+	if *requests <= 0 || *concurrency <= 0 || *duration <= 0 {
+		return usageError{"-requests, -concurrency and -duration must be positive"}
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *concurrency}, Timeout: 10 * time.Second}
+	target, err := prepareLoad(client, strings.TrimRight(*server, "/"), *op)
+	if err != nil {
+		return err
+	}
+
+	before, err := procSample(*pid)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, *duration)
+	defer cancel()
+	var next, failed atomic.Int64
+	latencies := make([][]time.Duration, *concurrency)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range *concurrency {
+		wg.Go(func() {
+			for ctx.Err() == nil && next.Add(1) <= int64(*requests) {
+				t0 := time.Now()
+				if err := target.send(ctx, client); err != nil {
+					failed.Add(1)
+					continue
+				}
+				latencies[w] = append(latencies[w], time.Since(t0))
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	after, err := procSample(*pid)
+	if err != nil {
+		return err
+	}
+
+	all := slices.Concat(latencies...)
+	slices.Sort(all)
+	n := len(all)
+	if n == 0 {
+		return errors.New("no request succeeded")
+	}
+	fmt.Fprintf(stdout, "op=%s requests=%d errors=%d elapsed=%s rate=%.0f/s p50=%s p99=%s\n",
+		target.name, n, failed.Load(), elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(),
+		all[n/2].Round(time.Microsecond), all[n*99/100].Round(time.Microsecond))
+	if *pid != 0 {
+		cpu := after.cpu - before.cpu
+		fmt.Fprintf(stdout, "server_pid=%d server_cpu=%s server_cpu_per_request=%.1fµs server_rss=%.1fMB server_peak_rss=%.1fMB\n",
+			*pid, cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(n+int(failed.Load())),
+			float64(after.rssKB)/1024, float64(after.hwmKB)/1024)
+	}
+	return nil
+}
+
+// loadTarget is one prepared request.
+type loadTarget struct {
+	name   string
+	url    string
+	action string
+	body   []byte
+}
+
+func (t loadTarget) send(ctx context.Context, client *http.Client) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(t.body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	req.Header.Set("SOAPAction", t.action)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusInternalServerError {
+		return fmt.Errorf("HTTP %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// prepareLoad builds the request to repeat. For syncupdates it walks the
+// handshake and the first two SyncUpdates rounds as an Office 2003 client
+// that has every offered non-leaf revision installed.
+func prepareLoad(client *http.Client, root, op string) (loadTarget, error) {
+	clientURL := root + "/ClientWebService/client.asmx"
+	getConfig := wusp.MarshalRequest(wusp.OpGetConfig, &wusp.GetConfigRequest{ProtocolVersion: "1.0"})
+	switch op {
+	case "getconfig":
+		return loadTarget{"GetConfig", clientURL, wusp.OpGetConfig.QuotedSOAPAction(), getConfig}, nil
+	case "syncupdates":
+	default:
+		return loadTarget{}, usageError{fmt.Sprintf("-op %q: want getconfig or syncupdates", op)}
+	}
+	call := func(url string, op wusp.Operation, req, resp wusp.Message) error {
+		r, err := client.Post(url, "text/xml; charset=utf-8", bytes.NewReader(wusp.MarshalRequest(op, req)))
+		if err != nil {
+			return err
+		}
+		defer r.Body.Close()
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			return err
+		}
+		if err := wusp.ParseResponse(b, op, resp); err != nil {
+			return fmt.Errorf("preparing the load: %s: %w", op.Name, err)
+		}
+		return nil
+	}
+	var config wusp.GetConfigResponse
+	if err := call(clientURL, wusp.OpGetConfig, &wusp.GetConfigRequest{ProtocolVersion: "1.0"}, &config); err != nil {
+		return loadTarget{}, err
+	}
+	var auth wusp.GetAuthorizationCookieResponse
+	if err := call(root+"/SimpleAuthWebService/SimpleAuth.asmx", wusp.OpGetAuthorizationCookie,
+		&wusp.GetAuthorizationCookieRequest{ClientID: wusp.NewGUID(), DNSName: "load.example.test"}, &auth); err != nil {
+		return loadTarget{}, err
+	}
+	var cookie wusp.GetCookieResponse
+	if err := call(clientURL, wusp.OpGetCookie, &wusp.GetCookieRequest{AuthCookies: []wusp.AuthorizationCookie{auth.Result},
+		LastChange: config.Result.LastChange, CurrentTime: time.Now(), ProtocolVersion: "1.0"}, &cookie); err != nil {
+		return loadTarget{}, err
+	}
+	req := &wusp.SyncUpdatesRequest{Cookie: cookie.Result}
+	for range 2 {
+		var sync wusp.SyncUpdatesResponse
+		if err := call(clientURL, wusp.OpSyncUpdates, req, &sync); err != nil {
+			return loadTarget{}, err
+		}
+		for _, u := range sync.Result.NewUpdates {
+			if !u.IsLeaf {
+				req.Parameters.InstalledNonLeafUpdateIDs = append(req.Parameters.InstalledNonLeafUpdateIDs, u.ID)
+			}
+		}
+		req.Cookie = sync.Result.NewCookie
+	}
+	return loadTarget{"SyncUpdates", clientURL, wusp.OpSyncUpdates.QuotedSOAPAction(), wusp.MarshalRequest(wusp.OpSyncUpdates, req)}, nil
+}
+
+func isLoopbackURL(u string) bool {
+	for _, p := range []string{"http://127.", "https://127.", "http://localhost", "https://localhost", "http://[::1]", "https://[::1]"} {
+		if strings.HasPrefix(u, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// procUsage is what /proc says of a process at one moment.
+type procUsage struct {
+	cpu          time.Duration // user + system time
+	rssKB, hwmKB int64
+}
+
+// procSample reads a process's CPU time and memory; pid 0 reads nothing.
+func procSample(pid int) (procUsage, error) {
+	var u procUsage
+	if pid == 0 {
+		return u, nil
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return u, fmt.Errorf("-server-pid: %w", err)
+	}
+	// Fields after the parenthesised command name; utime and stime are the
+	// 14th and 15th fields of the whole line, in clock ticks of 1/100 s.
+	rest := string(stat[bytes.LastIndexByte(stat, ')')+2:])
+	f := strings.Fields(rest)
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	u.cpu = time.Duration(utime+stime) * 10 * time.Millisecond
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return u, fmt.Errorf("-server-pid: %w", err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		k, v, _ := strings.Cut(line, ":")
+		kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		switch k {
+		case "VmRSS":
+			u.rssKB = kb
+		case "VmHWM":
+			u.hwmKB = kb
+		}
+	}
+	return u, nil
+}

@@ -1,0 +1,118 @@
+package detect_test
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/wsusmock/wsusmock/detect"
+	"github.com/wsusmock/wsusmock/scenarios"
+	"github.com/wsusmock/wsusmock/soapserver"
+	"github.com/wsusmock/wsusmock/wsuslog"
+	"github.com/wsusmock/wsusmock/wuaclient"
+)
+
+// startServer serves a built-in scenario and returns its URL and the
+// SoftwareDistribution.log it writes.
+func startServer(t *testing.T, scenario string) (string, func() []byte) {
+	t.Helper()
+	s, err := scenarios.Builtin(scenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := scenarios.NewWorld(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logBuf bytes.Buffer
+	sl := wsuslog.NewServerLog(&logBuf, wsuslog.LangEnglish, nil)
+	srv, err := soapserver.New(w, soapserver.Config{ServerLog: sl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return hs.URL + "/", func() []byte {
+		if err := sl.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return logBuf.Bytes()
+	}
+}
+
+func TestProbe(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	t.Run("default scenario", func(t *testing.T) {
+		url, serverLog := startServer(t, scenarios.DefaultScenario)
+		rep, err := detect.Probe(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Verdict != detect.VerdictAffected || rep.Name != "probe "+url {
+			t.Fatalf("%s: %s (%s), notes %q", rep.Name, rep.Verdict, rep.Summary, rep.Notes)
+		}
+		srep := analyze(t, "SoftwareDistribution.log", serverLog())
+		if srep.Verdict != detect.VerdictAffected {
+			t.Fatalf("server log: %s (%s)", srep.Verdict, srep.Summary)
+		}
+		reports := []detect.Report{rep, srep}
+		detect.Correlate(reports)
+		if len(reports[0].Correlations) != 1 || reports[0].UnmatchedFaultIDs != nil {
+			t.Errorf("probe and server log do not share the fault ID: %v vs %v", rep.FaultIDs(), srep.FaultIDs())
+		}
+	})
+	t.Run("fixed server", func(t *testing.T) {
+		url, _ := startServer(t, "sp1-kb954960")
+		rep, err := detect.Probe(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Verdict != detect.VerdictClean {
+			t.Fatalf("%s (%s), notes %q", rep.Verdict, rep.Summary, rep.Notes)
+		}
+	})
+	t.Run("client without Office, Dutch log", func(t *testing.T) {
+		url, _ := startServer(t, scenarios.DefaultScenario)
+		p, err := wuaclient.BuiltinProfile("xp-sp3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := detect.ProbeWith(ctx, &wuaclient.Client{ServerURL: url, Profile: p, Lang: wsuslog.LangDutch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Verdict != detect.VerdictClean {
+			t.Fatalf("%s (%s), notes %q", rep.Verdict, rep.Summary, rep.Notes)
+		}
+	})
+	t.Run("Office 2003, Dutch log", func(t *testing.T) {
+		url, _ := startServer(t, scenarios.DefaultScenario)
+		p, err := wuaclient.BuiltinProfile(detect.ProbeProfile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := detect.ProbeWith(ctx, &wuaclient.Client{ServerURL: url, Profile: p, Lang: wsuslog.LangDutch})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Verdict != detect.VerdictAffected {
+			t.Fatalf("%s (%s), notes %q", rep.Verdict, rep.Summary, rep.Notes)
+		}
+	})
+	t.Run("no server", func(t *testing.T) {
+		hs := httptest.NewServer(nil)
+		url := hs.URL + "/"
+		hs.Close()
+		rep, err := detect.Probe(ctx, url)
+		if err != nil {
+			t.Fatal(err) // a failed cycle is a verdict
+		}
+		if rep.Verdict == detect.VerdictAffected {
+			t.Fatalf("unreachable server reported affected: %s", rep.Summary)
+		}
+	})
+}

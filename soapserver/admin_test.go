@@ -1,0 +1,354 @@
+package soapserver_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/wsusmock/wsusmock/scenarios"
+	"github.com/wsusmock/wsusmock/soapserver"
+	"github.com/wsusmock/wsusmock/wusp"
+)
+
+// adminRig is a soapserver.Server behind httptest, with helpers to call its
+// admin API and its SOAP operations.
+type adminRig struct {
+	t   *testing.T
+	srv *soapserver.Server
+	ts  *httptest.Server
+}
+
+// startAdminRig serves a built-in scenario on a loopback port.
+func startAdminRig(t *testing.T, scenario string, cfg soapserver.Config) *adminRig {
+	t.Helper()
+	sc, err := scenarios.Builtin(scenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := scenarios.NewWorld(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := soapserver.New(w, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(func() { srv.Close(); ts.Close() })
+	return &adminRig{t: t, srv: srv, ts: ts}
+}
+
+// admin calls the admin API and decodes a JSON reply into out (if not nil),
+// returning the status.
+func (a *adminRig) admin(method, path, body string, out any) int {
+	a.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, a.ts.URL+"/__admin"+path, rd)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	resp, err := a.ts.Client().Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		a.t.Errorf("%s %s: Content-Type %q, want application/json", method, path, ct)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			a.t.Fatalf("%s %s: %v in %s", method, path, err, b)
+		}
+	}
+	return resp.StatusCode
+}
+
+// adminError is the JSON shape of every admin error.
+type adminError struct {
+	Error  string `json:"error"`
+	Reason string `json:"reason"`
+	Field  string `json:"field"`
+}
+
+// soap performs one operation and decodes the reply into resp; the error is
+// a *wusp.Fault for a WSUS fault, or the transport's error.
+func (a *adminRig) soap(client *http.Client, op wusp.Operation, req, resp wusp.Message) error {
+	a.t.Helper()
+	path := "/ClientWebService/client.asmx"
+	if op.Service == wusp.SimpleAuth {
+		path = "/SimpleAuthWebService/SimpleAuth.asmx"
+	}
+	hr, err := http.NewRequest(http.MethodPost, a.ts.URL+path, bytes.NewReader(wusp.MarshalRequest(op, req)))
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	hr.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	hr.Header.Set("SOAPAction", op.QuotedSOAPAction())
+	if client == nil {
+		client = a.ts.Client()
+	}
+	r, err := client.Do(hr)
+	if err != nil {
+		return err
+	}
+	defer r.Body.Close()
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	return wusp.ParseResponse(b, op, resp)
+}
+
+// getConfig is the cheapest exchange: no cookie, no client.
+func (a *adminRig) getConfig() error {
+	return a.soap(nil, wusp.OpGetConfig, &wusp.GetConfigRequest{ProtocolVersion: "1.0"}, &wusp.GetConfigResponse{})
+}
+
+// authorize names a client by parameter, as GetAuthorizationCookie does.
+func (a *adminRig) authorize(clientID string) error {
+	return a.soap(nil, wusp.OpGetAuthorizationCookie, &wusp.GetAuthorizationCookieRequest{
+		ClientID: clientID, DNSName: "qa-xp01.example.test",
+	}, &wusp.GetAuthorizationCookieResponse{})
+}
+
+func faultCode(err error) wusp.ErrorCode {
+	var f *wusp.Fault
+	if errors.As(err, &f) {
+		return f.Code
+	}
+	return ""
+}
+
+func TestAdminServerInfoAndHotfix(t *testing.T) {
+	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
+
+	var info soapserver.ServerInfo
+	if st := a.admin("GET", "/server", "", &info); st != http.StatusOK {
+		t.Fatalf("GET /server: %d", st)
+	}
+	want := soapserver.ServerInfo{
+		Product: "Windows Server Update Services 3.0 SP1", Version: "3.1.6001.65",
+		VersionStringRegistryKey: `HKLM\SOFTWARE\Microsoft\Update Services\Server\Setup\VersionString`,
+		ClientDLLVersion:         "3.1.6001.65", ProtocolVersion: "3.1", Scenario: "sp1-office2003",
+		Build: "wsus30-sp1", Hotfixes: []string{}, FaultStatus: 200,
+	}
+	if !equalJSON(info, want) {
+		t.Errorf("GET /server = %+v, want %+v", info, want)
+	}
+
+	var res soapserver.HotfixResult
+	if st := a.admin("POST", "/hotfixes/KB954960", "", &res); st != http.StatusOK || !res.Changed {
+		t.Fatalf("install: %d %+v", st, res)
+	}
+	if res.Server.ClientDLLVersion != "3.1.6001.66" || res.Server.Version != "3.1.6001.65" {
+		t.Errorf("after install: Client.dll %s, VersionString %s; want 3.1.6001.66 and an unchanged 3.1.6001.65",
+			res.Server.ClientDLLVersion, res.Server.Version)
+	}
+	if st := a.admin("POST", "/hotfixes/kb954960", "", &res); st != http.StatusOK || res.Changed {
+		t.Errorf("second install: %d changed=%v, want 200 and no change", st, res.Changed)
+	}
+
+	var e adminError
+	if st := a.admin("DELETE", "/hotfixes/KB954960", "", &e); st != http.StatusMethodNotAllowed || !strings.Contains(e.Reason, "cannot be removed on its own") {
+		t.Errorf("DELETE: %d %+v", st, e)
+	}
+	if st := a.admin("POST", "/hotfixes/KB123456", "", &e); st != http.StatusNotFound {
+		t.Errorf("unknown KB: %d %+v", st, e)
+	}
+}
+
+func TestAdminHotfixRefusedWhereItDoesNotApply(t *testing.T) {
+	for scenario, reason := range map[string]string{
+		"rtm-office2003": "apply the workaround",
+		"sp2":            "not applicable",
+	} {
+		t.Run(scenario, func(t *testing.T) {
+			a := startAdminRig(t, scenario, soapserver.Config{})
+			var e adminError
+			if st := a.admin("POST", "/hotfixes/KB954960", "", &e); st != http.StatusConflict || !strings.Contains(e.Reason, reason) {
+				t.Errorf("install on %s: %d %+v, want 409 with %q", scenario, st, e, reason)
+			}
+		})
+	}
+}
+
+// office2003SP1 is the UpdateID of "Office 2003 Service Pack 1", revision
+// 8862, the revision with two deployment rows.
+func office2003SP1(t *testing.T, a *adminRig) soapserver.CatalogUpdate {
+	t.Helper()
+	var list struct{ Updates []soapserver.CatalogUpdate }
+	if st := a.admin("GET", "/updates", "", &list); st != http.StatusOK {
+		t.Fatalf("GET /updates: %d", st)
+	}
+	for _, u := range list.Updates {
+		if u.Title == "Office 2003 Service Pack 1" {
+			return u
+		}
+	}
+	t.Fatal("no Office 2003 Service Pack 1 in the catalog")
+	return soapserver.CatalogUpdate{}
+}
+
+func TestAdminWorkaroundLeavesApprovalsConsistent(t *testing.T) {
+	a := startAdminRig(t, "rtm-office2003", soapserver.Config{})
+	u := office2003SP1(t, a)
+	if all := u.Approvals[0]; all.Group != "All Computers" || !all.Inconsistent || len(all.Deployments) != 2 {
+		t.Fatalf("before: %+v, want two rows in All Computers", all)
+	}
+	lastChange := a.srv.World().LastChange()
+
+	var got struct {
+		Action string
+		Group  string
+		Update soapserver.CatalogUpdate
+	}
+	for _, step := range []struct{ action, state string }{
+		{"decline", "Declined"}, {"approve", "Approved"}, {"decline", "Declined"},
+	} {
+		if st := a.admin("POST", "/updates/"+u.UpdateID+"/"+step.action, `{"group": "All Computers"}`, &got); st != http.StatusOK {
+			t.Fatalf("%s: %d", step.action, st)
+		}
+		if s := got.Update.Approvals[0]; s.State != step.state || s.Inconsistent {
+			t.Errorf("after %s: %+v", step.action, s)
+		}
+	}
+	if !a.srv.World().LastChange().Equal(lastChange) {
+		t.Error("approvals changed the configuration's LastChange; WSUS changed only deployment rows")
+	}
+
+	var e adminError
+	if st := a.admin("POST", "/updates/00000000-0000-0000-0000-000000000000/approve", "", &e); st != http.StatusNotFound {
+		t.Errorf("unknown update: %d %+v", st, e)
+	}
+	if st := a.admin("POST", "/updates/"+u.UpdateID+"/approve", `{"group":"Nowhere"}`, &e); st != http.StatusNotFound || e.Field != "group" {
+		t.Errorf("unknown group: %d %+v", st, e)
+	}
+	if st := a.admin("POST", "/updates/"+u.UpdateID+"/approve", `{"grop":"x"}`, &e); st != http.StatusBadRequest || !strings.Contains(e.Reason, `unknown field "grop"`) {
+		t.Errorf("misspelt field: %d %+v", st, e)
+	}
+	if st := a.admin("POST", "/updates/"+u.UpdateID+"/approve", `{"group":`, &e); st != http.StatusBadRequest || e.Reason == "" {
+		t.Errorf("truncated JSON: %d %+v", st, e)
+	}
+	if st := a.admin("POST", "/updates/"+u.UpdateID+"/approve", `{"group": 7}`, &e); st != http.StatusBadRequest || !strings.Contains(e.Reason, "group") {
+		t.Errorf("wrong type: %d %+v", st, e)
+	}
+	if st := a.admin("GET", "/updates/"+u.UpdateID+"/approve", "", &e); st != http.StatusMethodNotAllowed {
+		t.Errorf("GET approve: %d", st)
+	}
+}
+
+func TestAdminScenarioSwitchAndReset(t *testing.T) {
+	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
+	var info soapserver.ServerInfo
+	if st := a.admin("PUT", "/scenario", `{"name": "sp2"}`, &info); st != http.StatusOK || info.Build != "wsus30-sp2" {
+		t.Fatalf("switch to sp2: %d %+v", st, info)
+	}
+	var e adminError
+	if st := a.admin("PUT", "/scenario", `{"name": "sp9"}`, &e); st != http.StatusNotFound || !strings.Contains(e.Reason, "sp1-office2003") {
+		t.Errorf("unknown scenario: %d %+v", st, e)
+	}
+	if st := a.admin("PUT", "/scenario", `{}`, &e); st != http.StatusBadRequest || e.Field != "name" {
+		t.Errorf("no name: %d %+v", st, e)
+	}
+
+	// Reset returns to the selected scenario's initial state, and clears
+	// fault rules and the journal.
+	a.admin("PUT", "/scenario", `{"name": "sp1-office2003"}`, nil)
+	a.admin("POST", "/hotfixes/KB954960", "", nil)
+	a.admin("POST", "/faults", `{"error_code": "ServerBusy"}`, nil)
+	_ = a.getConfig()
+	if st := a.admin("POST", "/reset", "", &info); st != http.StatusOK || info.ClientDLLVersion != "3.1.6001.65" {
+		t.Errorf("reset: %d %+v", st, info)
+	}
+	if got := a.srv.Faults(); len(got) != 0 {
+		t.Errorf("rules after reset: %+v", got)
+	}
+	if p := a.srv.Journal(soapserver.JournalFilter{}); p.Total != 0 || len(p.Entries) != 0 {
+		t.Errorf("journal after reset: %+v", p)
+	}
+	if err := a.getConfig(); err != nil {
+		t.Errorf("GetConfig after reset: %v", err)
+	}
+}
+
+func TestAdminUnknownResource(t *testing.T) {
+	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
+	var e adminError
+	if st := a.admin("GET", "/nothing", "", &e); st != http.StatusNotFound || e.Error == "" || e.Reason == "" {
+		t.Errorf("GET /__admin/nothing: %d %+v", st, e)
+	}
+	if st := a.admin("PATCH", "/server", "", &e); st != http.StatusMethodNotAllowed || e.Reason != "allowed: GET" {
+		t.Errorf("PATCH /server: %d %+v", st, e)
+	}
+}
+
+// fromPeer makes every request look as if it came from addr.
+func fromPeer(addr string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.RemoteAddr = addr
+		h.ServeHTTP(w, r)
+	})
+}
+
+func TestAdminAccess(t *testing.T) {
+	for _, tc := range []struct {
+		name, peer, token, bearer string
+		want                      int
+	}{
+		{"loopback, no token configured", "127.0.0.1:50000", "", "", http.StatusOK},
+		{"IPv6 loopback", "[::1]:50000", "", "", http.StatusOK},
+		{"another host, no token configured", "192.0.2.7:50000", "", "", http.StatusForbidden},
+		{"another host presenting a token nobody configured", "192.0.2.7:50000", "", "s3cret", http.StatusForbidden},
+		{"another host with the token", "192.0.2.7:50000", "s3cret", "s3cret", http.StatusOK},
+		{"another host with a wrong token", "192.0.2.7:50000", "s3cret", "guess", http.StatusUnauthorized},
+		{"loopback must present a configured token too", "127.0.0.1:50000", "s3cret", "", http.StatusUnauthorized},
+		{"loopback with the token", "127.0.0.1:50000", "s3cret", "s3cret", http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sc, _ := scenarios.Builtin("sp1-office2003")
+			w, _ := scenarios.NewWorld(sc)
+			srv, err := soapserver.New(w, soapserver.Config{AdminToken: tc.token})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts := httptest.NewServer(fromPeer(tc.peer, srv))
+			defer ts.Close()
+			req, _ := http.NewRequest("GET", ts.URL+"/__admin/server", nil)
+			if tc.bearer != "" {
+				req.Header.Set("Authorization", "Bearer "+tc.bearer)
+			}
+			resp, err := ts.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var e adminError
+			_ = json.NewDecoder(resp.Body).Decode(&e)
+			if resp.StatusCode != tc.want {
+				t.Fatalf("status %d, want %d (%+v)", resp.StatusCode, tc.want, e)
+			}
+			if tc.want != http.StatusOK && (e.Error == "" || e.Reason == "") {
+				t.Errorf("refusal without error and reason: %+v", e)
+			}
+		})
+	}
+}
+
+// equalJSON compares two values by their JSON encoding.
+func equalJSON(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return bytes.Equal(x, y)
+}

@@ -1,0 +1,124 @@
+package soapserver
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// DefaultEventBuffer is how many exchanges a subscriber may fall behind
+// before it loses some.
+const DefaultEventBuffer = 256
+
+// maxEventBuffer bounds what a subscriber may ask for.
+const maxEventBuffer = 1 << 16
+
+// ErrClosed is returned by Subscription.Next once the server is closed or
+// the subscription cancelled.
+var ErrClosed = errors.New("soapserver: event stream closed")
+
+// Event is one item of the event stream: an exchange, or a notice that the
+// subscriber fell behind and Dropped exchanges were not delivered to it.
+type Event struct {
+	Entry   *JournalEntry
+	Dropped uint64
+}
+
+// broker fans finished exchanges out to subscribers. Publishing never
+// blocks: a subscriber whose buffer is full loses the event and is told
+// later how many it lost.
+type broker struct {
+	mu   sync.Mutex // guards changes of subs
+	subs atomic.Pointer[[]*Subscription]
+}
+
+func newBroker() *broker { return &broker{} }
+
+// Subscription receives the exchanges recorded after Subscribe. Read it with
+// Next from one goroutine; Close it when done.
+type Subscription struct {
+	ch      chan *JournalEntry
+	dropped atomic.Uint64
+	b       *broker
+	done    <-chan struct{} // the server's
+	gone    chan struct{}
+	once    sync.Once
+}
+
+func (b *broker) publish(e *JournalEntry) {
+	subs := b.subs.Load()
+	if subs == nil {
+		return
+	}
+	for _, sub := range *subs {
+		select {
+		case sub.ch <- e:
+		default:
+			sub.dropped.Add(1)
+		}
+	}
+}
+
+// Subscribe starts a subscription with room for buffer exchanges (zero
+// means DefaultEventBuffer).
+func (s *Server) Subscribe(buffer int) *Subscription {
+	if buffer <= 0 {
+		buffer = DefaultEventBuffer
+	}
+	buffer = min(buffer, maxEventBuffer)
+	sub := &Subscription{ch: make(chan *JournalEntry, buffer), b: s.events, done: s.done, gone: make(chan struct{})}
+	b := s.events
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var next []*Subscription
+	if cur := b.subs.Load(); cur != nil {
+		next = slices.Clone(*cur)
+	}
+	next = append(next, sub)
+	b.subs.Store(&next)
+	return sub
+}
+
+// Next waits for the next event. When the subscriber has caught up after
+// losing exchanges, the next event is the notice of how many it lost.
+// It returns ctx's error, or ErrClosed when the server or the subscription
+// is closed.
+func (sub *Subscription) Next(ctx context.Context) (Event, error) {
+	if len(sub.ch) == 0 {
+		if n := sub.dropped.Swap(0); n > 0 {
+			return Event{Dropped: n}, nil
+		}
+	}
+	select {
+	case e := <-sub.ch:
+		return Event{Entry: e}, nil
+	case <-ctx.Done():
+		return Event{}, ctx.Err()
+	case <-sub.done:
+		return Event{}, ErrClosed
+	case <-sub.gone:
+		return Event{}, ErrClosed
+	}
+}
+
+// Close ends the subscription; publishing stops considering it.
+func (sub *Subscription) Close() {
+	sub.once.Do(func() {
+		close(sub.gone)
+		b := sub.b
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		cur := b.subs.Load()
+		if cur == nil {
+			return
+		}
+		next := slices.DeleteFunc(slices.Clone(*cur), func(x *Subscription) bool { return x == sub })
+		if len(next) == 0 {
+			b.subs.Store(nil)
+			return
+		}
+		b.subs.Store(&next)
+	})
+}

@@ -1,0 +1,126 @@
+package wuaclient_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/wsusmock/wsusmock/scenarios"
+	"github.com/wsusmock/wsusmock/soapserver"
+	"github.com/wsusmock/wsusmock/wuaclient"
+	"github.com/wsusmock/wsusmock/wusp"
+)
+
+// Against the real server and the default scenario, the built-in Office
+// 2003 profiles fail as advisory 954960 describes and the one without
+// Office succeeds.
+func TestBuiltinProfilesAgainstSP1Office2003(t *testing.T) {
+	sc, err := scenarios.Builtin("sp1-office2003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	world, err := scenarios.NewWorld(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err := soapserver.New(world, soapserver.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server)
+	defer srv.Close()
+
+	tests := []struct {
+		profile   string
+		succeeded bool
+	}{
+		{"xp-sp3-office2003", false},
+		{"xp-sp2-office2003", false},
+		{"vista-sp1-office2003", false},
+		{"xp-sp3", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.profile, func(t *testing.T) {
+			p, err := wuaclient.BuiltinProfile(tc.profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := &wuaclient.Client{ServerURL: srv.URL, Profile: p}
+			res, err := c.Detect(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Log(res.Summary())
+			if res.Succeeded != tc.succeeded {
+				t.Fatalf("%s", res.Summary())
+			}
+			if !tc.succeeded && (res.HResult != 0x8024400E || res.Fault == nil || res.Fault.Code != wusp.InternalServerError || res.Fault.ID == "") {
+				t.Errorf("%s", res.Summary())
+			}
+			if tc.succeeded && len(res.Needed) == 0 {
+				t.Errorf("no needed updates: %s", res.Summary())
+			}
+			if !res.Reported {
+				t.Errorf("events not reported")
+			}
+		})
+	}
+}
+
+func TestBuiltinProfiles(t *testing.T) {
+	names := wuaclient.BuiltinProfiles()
+	for _, want := range []string{"vista-sp1-office2003", "xp-sp2-office2003", "xp-sp3", "xp-sp3-office2003"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("BuiltinProfiles() = %v, lacks %s", names, want)
+		}
+	}
+	p, err := wuaclient.BuiltinProfile("xp-sp3-office2003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci := p.ComputerInfo()
+	if p.ProtocolVersion != "1.6" || p.AgentVersion.String() != "7.1.6001.65" || ci.OSMajorVersion != 5 || ci.OSMinorVersion != 1 ||
+		ci.OSBuildNumber != 2600 || ci.OSServicePackMajorNumber != 3 || ci.ClientVersionBuildNumber != 6001 {
+		t.Errorf("profile = %+v", p)
+	}
+	if _, err := wuaclient.BuiltinProfile("xp-sp4"); err == nil || !strings.Contains(err.Error(), "xp-sp3-office2003") {
+		t.Errorf("unknown profile: err = %v, want the list of built-ins", err)
+	}
+}
+
+// Errors in a profile file name the file and the line.
+func TestLoadProfileErrors(t *testing.T) {
+	const head = "name: x\nprotocol_version: \"1.0\"\nagent_version: 7.0.6000.374\nos: {version: 5.1.2600}\n"
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"unknown key", head + "colour: blue\n", "p.yaml:5: profile: unknown key \"colour\""},
+		{"bad GUID", head + "installed:\n  - update_id: not-a-guid\n", "p.yaml:6: update_id: \"not-a-guid\" is not a GUID"},
+		{"both matchers", head + "installed:\n  - {update_id: 504eb6be-68e3-4a61-b56e-28524787cfcf, title: X}\n", "p.yaml:6: installed entry: give exactly one"},
+		{"bad agent version", "name: x\nprotocol_version: \"1.0\"\nagent_version: 7.0\nos: {version: 5.1.2600}\n", "p.yaml:3: agent_version: \"7.0\" is not a version of 4 numbers"},
+		{"missing os", "name: x\nprotocol_version: \"1.0\"\nagent_version: 7.0.6000.374\n", "p.yaml:1: profile: os is missing"},
+		{"invalid YAML", head + "installed: [\n", "p.yaml:"},
+	}
+	dir := t.TempDir()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(dir, "p.yaml")
+			if err := os.WriteFile(file, []byte(tc.yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := wuaclient.LoadProfile(file)
+			var pe *wuaclient.ProfileError
+			if !errors.As(err, &pe) {
+				t.Fatalf("err = %v, want a *ProfileError", err)
+			}
+			if msg := strings.TrimPrefix(err.Error(), dir+string(filepath.Separator)); !strings.HasPrefix(msg, tc.want) {
+				t.Errorf("err = %q, want prefix %q", msg, tc.want)
+			}
+		})
+	}
+}
