@@ -6,7 +6,7 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/json"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -21,7 +21,10 @@ import (
 //
 // Layout of Cookie.EncryptedData and AuthorizationCookie.CookieData:
 //
-//	"WSM1" | key ID (8 bytes) | nonce (12 bytes) | AES-GCM ciphertext of JSON
+//	"WSM1" | key ID (8 bytes) | nonce (12 bytes) | AES-GCM ciphertext
+//
+// The plaintext is a compact binary record (see record), not JSON: opening
+// the cookie is on the path of every SyncUpdates, fault included.
 //
 // The key ID is readable without the key, which is what lets the server
 // tell a foreign cookie (another server's: ServerChanged) from a damaged
@@ -40,26 +43,26 @@ const (
 // session is what a Cookie's EncryptedData holds (MS-WUSP §2.2.3.5 leaves
 // its content to the server).
 type session struct {
-	ClientID string    `json:"c"`
-	DNSName  string    `json:"d,omitempty"`
-	Groups   []string  `json:"g"`
-	Protocol string    `json:"p"`
-	Issued   time.Time `json:"i"`
-	Expires  time.Time `json:"e"`
+	ClientID string
+	DNSName  string
+	Groups   []string
+	Protocol string
+	Issued   time.Time
+	Expires  time.Time
 	// ConfigChange is the Config.LastChange the client synchronised with;
 	// an older value than the server's means ConfigChanged.
-	ConfigChange time.Time `json:"l"`
+	ConfigChange time.Time
 	// SyncedThrough is the newest deployment change the client has been
 	// sent, the base for ChangedUpdates.
-	SyncedThrough time.Time `json:"s,omitempty"`
+	SyncedThrough time.Time
 }
 
 // authorization is what the SimpleTargeting plug-in's CookieData holds.
 type authorization struct {
-	ClientID    string    `json:"c"`
-	TargetGroup string    `json:"t,omitempty"`
-	DNSName     string    `json:"d"`
-	Issued      time.Time `json:"i"`
+	ClientID    string
+	TargetGroup string
+	DNSName     string
+	Issued      time.Time
 }
 
 // sealer seals and opens cookies under one key.
@@ -92,11 +95,8 @@ func newSealer(secret []byte) (*sealer, error) {
 	return s, nil
 }
 
-func (s *sealer) seal(purpose string, v any) []byte {
-	plain, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // the cookie structs always marshal
-	}
+func (s *sealer) seal(purpose string, v marshaler) []byte {
+	plain := v.marshal(make([]byte, 0, 128))
 	out := make([]byte, headerLen, headerLen+len(plain)+s.aead.Overhead())
 	copy(out, cookieMagic[:])
 	copy(out[len(cookieMagic):], s.keyID[:])
@@ -109,7 +109,7 @@ var (
 	errBadCookie     = errors.New("cookie is damaged or not a cookie of this server")
 )
 
-func (s *sealer) open(purpose string, data []byte, v any) error {
+func (s *sealer) open(purpose string, data []byte, v unmarshaler) error {
 	if len(data) < headerLen+s.aead.Overhead() || !bytes.Equal(data[:len(cookieMagic)], cookieMagic[:]) {
 		return errBadCookie
 	}
@@ -120,7 +120,7 @@ func (s *sealer) open(purpose string, data []byte, v any) error {
 	if err != nil {
 		return errBadCookie
 	}
-	if err := json.Unmarshal(plain, v); err != nil {
+	if err := v.unmarshal(plain); err != nil {
 		return fmt.Errorf("%w: %v", errBadCookie, err)
 	}
 	return nil
@@ -144,5 +144,127 @@ func (s *sealer) openSession(c wusp.Cookie, now time.Time) (session, *wusp.Fault
 }
 
 func (s *sealer) cookie(sess session) wusp.Cookie {
-	return wusp.Cookie{Expiration: sess.Expires, EncryptedData: s.seal(purposeSess, sess)}
+	return wusp.Cookie{Expiration: sess.Expires, EncryptedData: s.seal(purposeSess, &sess)}
+}
+
+type marshaler interface{ marshal([]byte) []byte }
+type unmarshaler interface{ unmarshal([]byte) error }
+
+// recordVersion leads every plaintext, so a later layout can be told apart.
+const recordVersion = 1
+
+func (c *session) marshal(b []byte) []byte {
+	b = append(b, recordVersion)
+	b = appendString(b, c.ClientID)
+	b = appendString(b, c.DNSName)
+	b = binary.AppendUvarint(b, uint64(len(c.Groups)))
+	for _, g := range c.Groups {
+		b = appendString(b, g)
+	}
+	b = appendString(b, c.Protocol)
+	for _, t := range [...]time.Time{c.Issued, c.Expires, c.ConfigChange, c.SyncedThrough} {
+		b = appendTime(b, t)
+	}
+	return b
+}
+
+func (c *session) unmarshal(b []byte) error {
+	r := record{b: b}
+	if r.byte() != recordVersion {
+		return errors.New("unknown cookie record version")
+	}
+	c.ClientID, c.DNSName = r.string(), r.string()
+	n := r.uvarint()
+	if n > 64 {
+		return errors.New("too many target groups")
+	}
+	c.Groups = make([]string, 0, n)
+	for range n {
+		c.Groups = append(c.Groups, r.string())
+	}
+	c.Protocol = r.string()
+	c.Issued, c.Expires, c.ConfigChange, c.SyncedThrough = r.time(), r.time(), r.time(), r.time()
+	return r.err
+}
+
+func (a *authorization) marshal(b []byte) []byte {
+	b = append(b, recordVersion)
+	b = appendString(b, a.ClientID)
+	b = appendString(b, a.TargetGroup)
+	b = appendString(b, a.DNSName)
+	return appendTime(b, a.Issued)
+}
+
+func (a *authorization) unmarshal(b []byte) error {
+	r := record{b: b}
+	if r.byte() != recordVersion {
+		return errors.New("unknown cookie record version")
+	}
+	a.ClientID, a.TargetGroup, a.DNSName = r.string(), r.string(), r.string()
+	a.Issued = r.time()
+	return r.err
+}
+
+func appendString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// appendTime stores Unix nanoseconds, zero for the zero time.
+func appendTime(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return binary.AppendVarint(b, 0)
+	}
+	return binary.AppendVarint(b, t.UnixNano())
+}
+
+// record reads what marshal wrote; the first error sticks.
+type record struct {
+	b   []byte
+	err error
+}
+
+func (r *record) fail() { r.err, r.b = errors.New("truncated cookie record"), nil }
+
+func (r *record) byte() byte {
+	if len(r.b) == 0 {
+		r.fail()
+		return 0
+	}
+	v := r.b[0]
+	r.b = r.b[1:]
+	return v
+}
+
+func (r *record) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *record) string() string {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.fail()
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+func (r *record) time() time.Time {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail()
+		return time.Time{}
+	}
+	r.b = r.b[n:]
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, v).UTC()
 }

@@ -331,11 +331,9 @@ func (s *Server) inject(w http.ResponseWriter, x *exchange) (done bool) {
 		}
 	}
 	switch x.rule.Transport {
-	case TransportReset:
-		cut(w, true)
-		return true
-	case TransportEmpty:
-		cut(w, false)
+	case TransportReset, TransportEmpty:
+		s.record(x)
+		cut(w, x.rule.Transport == TransportReset)
 		return true
 	}
 	return false

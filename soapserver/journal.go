@@ -110,9 +110,14 @@ func (j *journal) read(f JournalFilter) JournalPage {
 // clear forgets every entry so far; numbering continues.
 func (j *journal) clear() { j.floor.Store(j.seq.Load()) }
 
-// record journals a finished exchange and publishes it to event
-// subscribers.
+// record journals an exchange whose reply is decided and publishes it to
+// event subscribers, once; serveSOAP's deferred call catches exchanges
+// that ended without a reply.
 func (s *Server) record(x *exchange) {
+	if x.recorded {
+		return
+	}
+	x.recorded = true
 	e := &JournalEntry{
 		Time:           s.cfg.Now(),
 		Remote:         x.r.RemoteAddr,

@@ -118,7 +118,7 @@ func (s *Server) getAuthorizationCookie(x *exchange, req *wusp.GetAuthorizationC
 	if strings.TrimSpace(req.DNSName) == "" {
 		return nil, wusp.NewFault(wusp.InternalServerError, "")
 	}
-	data := s.sealer.seal(purposeAuth, authorization{
+	data := s.sealer.seal(purposeAuth, &authorization{
 		ClientID: req.ClientID, TargetGroup: req.TargetGroupName, DNSName: req.DNSName, Issued: s.cfg.Now(),
 	})
 	return &wusp.GetAuthorizationCookieResponse{Result: wusp.AuthorizationCookie{PlugInID: "SimpleTargeting", CookieData: data}}, nil

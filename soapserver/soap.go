@@ -30,6 +30,8 @@ type exchange struct {
 	faultID string
 	rule    *rule         // the injection rule that hit, if any
 	delay   time.Duration // the latency it asks for
+	// recorded is set once the exchange is in the journal.
+	recorded bool
 }
 
 func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, snap *snapshot, ep endpoint) {
@@ -169,6 +171,9 @@ func (s *Server) writeProtocolFault(w http.ResponseWriter, x *exchange, status i
 // injection rule says so.
 func (s *Server) reply(w http.ResponseWriter, x *exchange, status int, body []byte) {
 	x.status = status
+	// Recorded before sending, so a client that has its reply finds the
+	// exchange in the journal.
+	s.record(x)
 	if x.rule != nil {
 		switch x.rule.Transport {
 		case TransportTruncate:

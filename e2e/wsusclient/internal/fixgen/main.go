@@ -33,14 +33,15 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "fixgen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string, stdout io.Writer) error {
+func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fixgen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	wsdlPath := fs.String("wsdl", "", "the WSDL the Go `file` was generated from")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: fixgen -wsdl service.wsdl generated.go")

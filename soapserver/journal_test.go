@@ -1,0 +1,160 @@
+package soapserver_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wsusmock/wsusmock/soapserver"
+	"github.com/wsusmock/wsusmock/wusp"
+)
+
+func TestJournalRecordsEveryExchange(t *testing.T) {
+	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
+	_ = a.getConfig()
+	_ = a.authorize("4e1f0c2a-6b7d-4f3e-9a51-2d8c7b3e0a11")
+	_ = a.authorize("not a client id!") // WSUS answered InternalServerError
+	_ = a.soap(nil, wusp.Operation{Name: "StartCategoryScan", Service: wusp.ClientService}, &wusp.GetConfigRequest{}, &wusp.GetConfigResponse{})
+
+	var p soapserver.JournalPage
+	if st := a.admin("GET", "/journal", "", &p); st != http.StatusOK {
+		t.Fatalf("GET /journal: %d", st)
+	}
+	if p.Total != 4 || p.Dropped != 0 || len(p.Entries) != 4 {
+		t.Fatalf("journal: %+v", p)
+	}
+	first := p.Entries[0]
+	if first.Seq != 1 || first.Operation != "GetConfig" || first.Status != 200 || first.Path != "/ClientWebService/client.asmx" ||
+		first.SOAPAction != wusp.OpGetConfig.QuotedSOAPAction() || first.Remote == "" || first.Time.IsZero() {
+		t.Errorf("first entry: %+v", first)
+	}
+	if e := p.Entries[1]; e.ClientID != "4e1f0c2a-6b7d-4f3e-9a51-2d8c7b3e0a11" || e.Fault != "" {
+		t.Errorf("second entry: %+v", e)
+	}
+	if e := p.Entries[2]; e.Fault != "InternalServerError" || e.FaultID == "" {
+		t.Errorf("third entry: %+v", e)
+	}
+	if e := p.Entries[3]; e.Operation != "" || e.Status != 500 || e.Fault == "" {
+		t.Errorf("unknown action: %+v", e)
+	}
+
+	a.admin("GET", "/journal?operation=getauthorizationcookie&fault=InternalServerError", "", &p)
+	if len(p.Entries) != 1 || p.Entries[0].Seq != 3 || p.Total != 4 {
+		t.Errorf("filtered: %+v", p)
+	}
+	a.admin("GET", "/journal?client=4e1f0c2a-6b7d-4f3e-9a51-2d8c7b3e0a11", "", &p)
+	if len(p.Entries) != 1 || p.Entries[0].Seq != 2 {
+		t.Errorf("by client: %+v", p)
+	}
+	a.admin("GET", "/journal?since=3", "", &p)
+	if len(p.Entries) != 1 || p.Entries[0].Seq != 4 {
+		t.Errorf("since 3: %+v", p)
+	}
+
+	a.admin("DELETE", "/journal", "", nil)
+	_ = a.getConfig()
+	a.admin("GET", "/journal", "", &p)
+	if p.Total != 1 || len(p.Entries) != 1 || p.Entries[0].Seq != 5 {
+		t.Errorf("after clearing: %+v", p)
+	}
+}
+
+// A bounded journal keeps the newest exchanges and counts the rest, however
+// many goroutines record at once.
+func TestJournalBoundUnderConcurrency(t *testing.T) {
+	a := startAdminRig(t, "sp1-office2003", soapserver.Config{JournalSize: 10})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 10 {
+				if err := a.getConfig(); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	p := a.srv.Journal(soapserver.JournalFilter{})
+	if p.Total != 80 || p.Dropped != 70 || len(p.Entries) != 10 {
+		t.Fatalf("total %d dropped %d kept %d, want 80, 70, 10", p.Total, p.Dropped, len(p.Entries))
+	}
+	for i, e := range p.Entries {
+		if e.Seq != uint64(71+i) {
+			t.Errorf("entry %d has seq %d, want %d", i, e.Seq, 71+i)
+		}
+	}
+}
+
+func TestEventStream(t *testing.T) {
+	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", a.ts.URL+"/__admin/events", nil)
+	resp, err := a.ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "application/x-ndjson" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	// The headers arrive once the subscription exists.
+	_ = a.getConfig()
+	_ = a.authorize("c-42")
+
+	lines := bufio.NewScanner(resp.Body)
+	var got []soapserver.JournalEntry
+	for len(got) < 2 && lines.Scan() {
+		var e soapserver.JournalEntry
+		if err := json.Unmarshal(lines.Bytes(), &e); err != nil {
+			t.Fatalf("line %q: %v", lines.Text(), err)
+		}
+		got = append(got, e)
+	}
+	if len(got) != 2 || got[0].Operation != "GetConfig" || got[1].ClientID != "c-42" {
+		t.Fatalf("events: %+v (%v)", got, lines.Err())
+	}
+
+	// Closing the server ends the stream.
+	a.srv.Close()
+	if lines.Scan() {
+		t.Errorf("stream went on after Close: %s", lines.Text())
+	}
+}
+
+// A subscriber that falls behind loses exchanges, and is told how many once
+// it has caught up.
+func TestEventSubscriberToldWhatItDropped(t *testing.T) {
+	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
+	sub := a.srv.Subscribe(2)
+	defer sub.Close()
+	for range 5 {
+		_ = a.getConfig()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var got []soapserver.Event
+	for range 3 {
+		ev, err := sub.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, ev)
+	}
+	if got[0].Entry == nil || got[0].Entry.Seq != 1 || got[1].Entry == nil || got[1].Entry.Seq != 2 || got[2].Dropped != 3 {
+		t.Errorf("events: %+v %+v %+v, want seq 1, seq 2, 3 dropped", got[0], got[1], got[2])
+	}
+	_ = a.getConfig()
+	if ev, err := sub.Next(ctx); err != nil || ev.Entry == nil || ev.Entry.Seq != 6 {
+		t.Errorf("after catching up: %+v %v", ev, err)
+	}
+	sub.Close()
+	if _, err := sub.Next(ctx); !errors.Is(err, soapserver.ErrClosed) {
+		t.Errorf("Next after Close: %v", err)
+	}
+}
