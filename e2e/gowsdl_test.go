@@ -200,7 +200,7 @@ var _ = Describe("A client generated with gowsdl, as users build their tools", f
 		Expect(fault.Detail.(*client.FaultDetail).ErrorCode).To(Equal("InvalidParameters"))
 		Expect(fault.Detail.(*client.FaultDetail).Message).To(Equal("parameters.ExpressQuery"))
 
-		By("ReportEventBatch through the Reporting client, with a zero SequenceNumber and Win32HResult sent")
+		By("reporting the scan through the Reporting client")
 		reported, err := tool.Reporting.ReportEventBatch(&reporting.ReportEventBatch{
 			Cookie: &reporting.Cookie{
 				Expiration:    resp.SyncUpdatesResult.NewCookie.Expiration,

@@ -1,0 +1,231 @@
+package e2e_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os/exec"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
+	"github.com/onsi/gomega/gexec"
+
+	"github.com/wsusmock/wsusmock/soapserver"
+	"github.com/wsusmock/wsusmock/wusp"
+)
+
+// adminCall sends one request to the mock's admin API (JSON under
+// /__admin/) and decodes the JSON reply into out, if given. It returns the
+// HTTP status.
+func (m *mock) adminCall(method, path, body string, out any) int {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, m.URL+"/__admin"+path, rd)
+	Expect(err).NotTo(HaveOccurred())
+	resp, err := http.DefaultClient.Do(req)
+	Expect(err).NotTo(HaveOccurred())
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	Expect(err).NotTo(HaveOccurred())
+	if out != nil {
+		Expect(json.Unmarshal(b, out)).To(Succeed(), string(b))
+	}
+	return resp.StatusCode
+}
+
+// wsusmockAdmin runs "wsusmock admin ARGS…" to completion, as a shell
+// script would.
+func wsusmockAdmin(args ...string) *gexec.Session {
+	session, err := gexec.Start(exec.Command(wsusmockBin, append([]string{"admin"}, args...)...), GinkgoWriter, GinkgoWriter)
+	Expect(err).NotTo(HaveOccurred())
+	Eventually(session, 20*time.Second).Should(gexec.Exit())
+	return session
+}
+
+// adminRefusal is the JSON shape of every admin API error.
+type adminRefusal struct {
+	Error  string `json:"error"`
+	Reason string `json:"reason"`
+}
+
+var _ = Describe("Remediation through the admin API", func() {
+	It("on WSUS 3.0 SP1, installing KB954960 with `wsusmock admin` ends the failure", func() {
+		m := startMock("--scenario", "sp1-office2003")
+
+		By("an Office 2003 client fails with InternalServerError")
+		out := syncLoop(m, withOffice03)
+		Expect(out.Fault).NotTo(BeNil())
+		Expect(out.Fault.Code).To(Equal(wusp.InternalServerError))
+
+		By("a remediation tool reads the version: SP1, Client.dll 3.1.6001.65")
+		s := wsusmockAdmin("--server", m.URL, "server")
+		Expect(s).To(gexec.Exit(0))
+		var info soapserver.ServerInfo
+		Expect(json.Unmarshal(s.Out.Contents(), &info)).To(Succeed())
+		Expect(info.Product).To(Equal("Windows Server Update Services 3.0 SP1"))
+		Expect(info.ClientDLLVersion).To(Equal("3.1.6001.65"))
+
+		By("it installs the fix")
+		s = wsusmockAdmin("--server", m.URL, "hotfix", "install", "KB954960")
+		Expect(s).To(gexec.Exit(0))
+		Expect(s.Out).To(gbytes.Say(`"changed": true`))
+
+		By("the next cycle of the Office 2003 client succeeds")
+		after := syncLoop(m, withOffice03)
+		Expect(after.Fault).To(BeNil())
+		Expect(after.FirstSeen).To(HaveKey(8862))
+
+		By("the server now reports Client.dll 3.1.6001.66; VersionString is unchanged")
+		Expect(m.adminCall("GET", "/server", "", &info)).To(Equal(http.StatusOK))
+		Expect(info.ClientDLLVersion).To(Equal("3.1.6001.66"))
+		Expect(info.Version).To(Equal("3.1.6001.65"))
+		Expect(info.Hotfixes).To(ConsistOf("KB954960"))
+
+		By("installing it again is harmless; removing it is refused, as it was on real servers")
+		Expect(wsusmockAdmin("--server", m.URL, "--text", "hotfix", "install", "KB954960").Out).To(gbytes.Say("KB954960 already installed"))
+		s = wsusmockAdmin("--server", m.URL, "hotfix", "remove", "KB954960")
+		Expect(s).To(gexec.Exit(1))
+		Expect(s.Err).To(gbytes.Say("cannot be removed on its own"))
+	})
+
+	It("on WSUS 3.0 RTM, refuses the hotfix, and the console workaround ends the failure", func() {
+		m := startMock("--scenario", "rtm-office2003")
+		Expect(syncLoop(m, withOffice03).Fault).NotTo(BeNil())
+
+		By("KB954960 is refused with its reason")
+		var refusal adminRefusal
+		Expect(m.adminCall("POST", "/hotfixes/KB954960", "", &refusal)).To(Equal(http.StatusConflict))
+		Expect(refusal.Reason).To(ContainSubstring("WSUS 3.0 SP1 only"))
+		s := wsusmockAdmin("--server", m.URL, "hotfix", "install", "KB954960")
+		Expect(s).To(gexec.Exit(1))
+		Expect(s.Err).To(gbytes.Say(`decline, approve, decline`))
+
+		By(`"Office 2003 Service Pack 1" has two deployment rows in All Computers`)
+		var list struct{ Updates []soapserver.CatalogUpdate }
+		Expect(m.adminCall("GET", "/updates", "", &list)).To(Equal(http.StatusOK))
+		var sp1 soapserver.CatalogUpdate
+		for _, u := range list.Updates {
+			if u.Title == "Office 2003 Service Pack 1" {
+				sp1 = u
+			}
+		}
+		Expect(sp1.UpdateID).NotTo(BeEmpty())
+		Expect(sp1.Approvals[0].Group).To(Equal("All Computers"))
+		Expect(sp1.Approvals[0].Inconsistent).To(BeTrue())
+
+		By("decline, approve, decline")
+		for _, action := range []string{"decline", "approve", "decline"} {
+			Expect(m.adminCall("POST", "/updates/"+sp1.UpdateID+"/"+action, `{"group": "All Computers"}`, nil)).To(Equal(http.StatusOK))
+		}
+
+		By("the Office 2003 client syncs again")
+		Expect(syncLoop(m, withOffice03).Fault).To(BeNil())
+	})
+})
+
+var _ = Describe("Watching the mock: journal and event stream", func() {
+	It("journals each exchange with its operation, client and fault", func() {
+		m := startMock()
+		out := syncLoop(m, withOffice03)
+		Expect(out.Fault).NotTo(BeNil())
+
+		var page soapserver.JournalPage
+		Expect(m.adminCall("GET", "/journal?operation=SyncUpdates&fault=InternalServerError", "", &page)).To(Equal(http.StatusOK))
+		Expect(page.Entries).To(HaveLen(1))
+		Expect(page.Entries[0].ClientID).To(Equal(clientID))
+		Expect(page.Entries[0].FaultID).To(Equal(out.Fault.ID))
+		Expect(page.Entries[0].Status).To(Equal(http.StatusOK))
+
+		By("the same from the shell")
+		s := wsusmockAdmin("--server", m.URL, "--text", "journal", "--fault", "InternalServerError")
+		Expect(s).To(gexec.Exit(0))
+		Expect(s.Out).To(gbytes.Say(`SyncUpdates\s+` + clientID + `\s+200\s+InternalServerError`))
+	})
+
+	It("keeps the newest exchanges in a small --journal-size and reports what it dropped", func() {
+		m := startMock("--journal-size", "3")
+		out := syncLoop(m, windowsXP)
+		Expect(out.Fault).To(BeNil())
+		exchanges := 3 + out.Rounds // GetConfig, GetAuthorizationCookie, GetCookie, then SyncUpdates
+
+		var page soapserver.JournalPage
+		m.adminCall("GET", "/journal", "", &page)
+		Expect(page.Total).To(BeEquivalentTo(exchanges))
+		Expect(page.Dropped).To(BeEquivalentTo(exchanges - 3))
+		Expect(page.Entries).To(HaveLen(3))
+		Expect(page.Entries[2].Operation).To(Equal("SyncUpdates"))
+	})
+
+	It("streams every exchange as one JSON line", func() {
+		m := startMock()
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, "GET", m.URL+"/__admin/events", nil)
+		Expect(err).NotTo(HaveOccurred())
+		resp, err := http.DefaultClient.Do(req)
+		Expect(err).NotTo(HaveOccurred())
+		defer resp.Body.Close()
+		Expect(resp.Header.Get("Content-Type")).To(Equal("application/x-ndjson"))
+
+		handshake(m, "1.0")
+		lines := bufio.NewScanner(resp.Body)
+		var ops []string
+		for len(ops) < 3 && lines.Scan() {
+			var e soapserver.JournalEntry
+			Expect(json.Unmarshal(lines.Bytes(), &e)).To(Succeed())
+			ops = append(ops, e.Operation)
+		}
+		Expect(ops).To(Equal([]string{"GetConfig", "GetAuthorizationCookie", "GetCookie"}))
+
+		By("and `wsusmock admin events --count` stops after that many")
+		s, err := gexec.Start(exec.Command(wsusmockBin, "admin", "--server", m.URL, "events", "--count", "2", "--timeout", "15s"), GinkgoWriter, GinkgoWriter)
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(func() *gexec.Session {
+			handshake(m, "1.0") // keeps exchanges coming until the stream has two
+			return s
+		}, 15*time.Second, 200*time.Millisecond).Should(gexec.Exit(0))
+		Expect(strings.Count(string(s.Out.Contents()), "\n")).To(Equal(2))
+	})
+})
+
+var _ = Describe("Fault injection", func() {
+	It("answers the second SyncUpdates with ServerBusy, once", func() {
+		m := startMock("--scenario", "sp1-consistent")
+		s := wsusmockAdmin("--server", m.URL, "faults", "add", `{"operation": "SyncUpdates", "nth": 2, "error_code": "ServerBusy"}`)
+		Expect(s).To(gexec.Exit(0))
+
+		out := syncLoop(m, windowsXP)
+		Expect(out.Rounds).To(Equal(2))
+		Expect(out.Fault.Code).To(Equal(wusp.ServerBusy))
+		Expect(syncLoop(m, windowsXP).Fault).To(BeNil())
+
+		var rules struct{ Faults []soapserver.FaultRule }
+		m.adminCall("GET", "/faults", "", &rules)
+		Expect(rules.Faults).To(HaveLen(1))
+		Expect(rules.Faults[0].Hits).To(BeEquivalentTo(1))
+
+		By("a rule that does not validate is refused, naming the field")
+		s = wsusmockAdmin("--server", m.URL, "faults", "add", `{"error_code": "ServerOnFire"}`)
+		Expect(s).To(gexec.Exit(1))
+		Expect(s.Err).To(gbytes.Say(`error_code: unknown WSUS ErrorCode "ServerOnFire"`))
+	})
+})
+
+var _ = Describe("Admin API access", func() {
+	It("demands the --admin-token from every caller once one is set", func() {
+		m := startMock("--admin-token", "s3cret")
+		var refusal adminRefusal
+		Expect(m.adminCall("GET", "/server", "", &refusal)).To(Equal(http.StatusUnauthorized))
+		Expect(refusal.Reason).To(ContainSubstring("Authorization: Bearer"))
+
+		Expect(wsusmockAdmin("--server", m.URL, "server")).To(gexec.Exit(1))
+		Expect(wsusmockAdmin("--server", m.URL, "--token", "s3cret", "server")).To(gexec.Exit(0))
+	})
+})
