@@ -32,13 +32,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import zeep
 from lxml import etree
 
+from wsdlschema import SOAP_ENV, XS, extract_schemas, xmllint
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_WSDL_DIR = os.path.join(HERE, "..", "..", "fixtures", "wsdl")
 WALK = os.path.join(HERE, "zeep_walk.py")
 
-XS = "http://www.w3.org/2001/XMLSchema"
-WSDL = "http://schemas.xmlsoap.org/wsdl/"
-SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 CLIENT_NS = "http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService"
 SIMPLEAUTH_NS = "http://www.microsoft.com/SoftwareDistribution/Server/SimpleAuthWebService"
 REPORTING_NS = "http://www.microsoft.com/SoftwareDistribution"
@@ -355,33 +354,6 @@ def check_with_zeep(c, wsdl_dir, dump_dir):
             t = client.get_type("{%s}%s" % (want["tns"], guid_users[name]))
             c.check(dict(t.elements)["UpdateID"].type.qname == etree.QName("http://microsoft.com/wsdl/types/", "guid"),
                     "%s: UpdateID is not s2:guid" % name)
-
-
-def extract_schemas(wsdl_path, out_dir):
-    """Write each <s:schema> of the WSDL to its own .xsd, turning ASMX's bare
-    <s:import namespace=.../> into an import with a schemaLocation. Returns
-    the path of the schema of the service's target namespace."""
-    doc = etree.parse(wsdl_path)
-    tns = doc.getroot().get("targetNamespace")
-    schemas = doc.getroot().findall("{%s}types/{%s}schema" % (WSDL, XS))
-    stem = os.path.splitext(os.path.basename(wsdl_path))[0]
-    paths = {s.get("targetNamespace"): os.path.join(out_dir, "%s-%d.xsd" % (stem, i)) for i, s in enumerate(schemas)}
-    for schema in schemas:
-        # tostring() keeps the namespace declarations inherited from
-        # <wsdl:definitions>, which type="tns:..." attributes rely on.
-        standalone = etree.fromstring(etree.tostring(schema))
-        for imp in standalone.findall("{%s}import" % XS):
-            imp.set("schemaLocation", os.path.basename(paths[imp.get("namespace")]))
-        etree.ElementTree(standalone).write(paths[schema.get("targetNamespace")], xml_declaration=True, encoding="utf-8")
-    return paths[tns]
-
-
-def xmllint(schema, xml_bytes, tmp_dir):
-    instance = os.path.join(tmp_dir, "instance.xml")
-    with open(instance, "wb") as f:
-        f.write(xml_bytes)
-    run = subprocess.run(["xmllint", "--noout", "--schema", schema, instance], capture_output=True, text=True)
-    return run.returncode == 0, run.stderr.strip()
 
 
 def body_element(file_name, element, content):
