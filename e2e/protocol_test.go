@@ -2,13 +2,17 @@ package e2e_test
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"net/http"
+	"os/exec"
 	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
+	"github.com/onsi/gomega/gexec"
 
 	"github.com/wsusmock/wsusmock/wusp"
 )
@@ -231,6 +235,28 @@ var _ = Describe("The protocol core, against the built binary", func() {
 		r, err := m500.call(wusp.OpSyncUpdates, &wusp.SyncUpdatesRequest{Cookie: cookie}, new(wusp.SyncUpdatesResponse))
 		Expect(r.Status).To(Equal(http.StatusInternalServerError))
 		Expect(faultOf(err).Code).To(Equal(wusp.InvalidCookie))
+	})
+})
+
+var _ = Describe("HTTPS, for port 8531 experiments", func() {
+	It("serves the client endpoint over TLS with a self-signed certificate", func() {
+		session, err := gexec.Start(exec.Command(wsusmockBin, "serve", "--addr", "127.0.0.1:0", "--tls-self-signed"), GinkgoWriter, GinkgoWriter)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(func() { session.Terminate(); Eventually(session, 10*time.Second).Should(gexec.Exit(0)) })
+		Eventually(session.Err, 10*time.Second).Should(gbytes.Say(`url=https://127\.0\.0\.1:\d+/ClientWebService/client\.asmx`))
+		addr := addrLine.FindSubmatch(session.Err.Contents())[1]
+
+		// The certificate is made at start and trusted by nobody: a test
+		// client has to skip verification, a real agent needs it imported.
+		insecure := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+		body := wusp.MarshalRequest(wusp.OpGetConfig, &wusp.GetConfigRequest{ProtocolVersion: "1.0"})
+		req, _ := http.NewRequest(http.MethodPost, "https://"+string(addr)+"/ClientWebService/client.asmx", bytes.NewReader(body))
+		req.Header.Set("SOAPAction", wusp.OpGetConfig.QuotedSOAPAction())
+		resp, err := insecure.Do(req)
+		Expect(err).NotTo(HaveOccurred())
+		var config wusp.GetConfigResponse
+		Expect(wusp.ParseResponse([]byte(readAll(resp)), wusp.OpGetConfig, &config)).To(Succeed())
+		Expect(config.Result.AuthInfo).NotTo(BeEmpty())
 	})
 })
 
