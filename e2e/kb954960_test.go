@@ -204,4 +204,3 @@ func serverLogAfterShutdown(m *mock, file string) string {
 	Expect(err).NotTo(HaveOccurred())
 	return strings.ReplaceAll(string(b), "\r\n", "\n")
 }
-
