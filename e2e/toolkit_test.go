@@ -29,20 +29,28 @@ var _ = Describe("A third-party SOAP toolkit (Python zeep) against the served WS
 
 	It("loads the three WSDLs from ?wsdl and calls every operation", func() {
 		m := startMock("--scenario", "sp1-kb954960")
-		session, err := gexec.Start(exec.Command(python3Zeep, "toolkit/zeep_walk.py", m.URL), GinkgoWriter, GinkgoWriter)
+		// --validate: every request zeep sends and every reply of the mock
+		// must be valid against the schema of the WSDL the mock serves.
+		session, err := gexec.Start(exec.Command(python3Zeep, "toolkit/zeep_walk.py", "--validate", m.URL), GinkgoWriter, GinkgoWriter)
 		Expect(err).NotTo(HaveOccurred())
 		Eventually(session, 60).Should(gexec.Exit(0))
 
-		var summary map[string]map[string]any
+		var summary map[string]any
 		Expect(json.Unmarshal(session.Out.Contents(), &summary)).To(Succeed())
-		Expect(summary).To(HaveKey("GetConfig"))
-		Expect(summary["GetConfig"]).To(HaveKeyWithValue("ProtocolVersion", "3.1"))
-		Expect(summary["GetAuthorizationCookie"]).To(HaveKeyWithValue("PlugInId", "SimpleTargeting"))
-		Expect(summary["SyncUpdates"]).To(HaveKeyWithValue("NewCookie", true))
-		Expect(summary["ReportEventBatch"]).To(HaveKeyWithValue("Result", true))
-		for _, op := range []string{"RegisterComputer", "GetExtendedUpdateInfo", "GetFileLocations", "RefreshCache"} {
-			Expect(summary).To(HaveKey(op))
+		op := func(name string) map[string]any {
+			GinkgoHelper()
+			Expect(summary).To(HaveKeyWithValue(name, BeAssignableToTypeOf(map[string]any{})))
+			return summary[name].(map[string]any)
 		}
+		Expect(op("GetConfig")).To(HaveKeyWithValue("ProtocolVersion", "3.1"))
+		Expect(op("GetAuthorizationCookie")).To(HaveKeyWithValue("PlugInId", "SimpleTargeting"))
+		Expect(op("SyncUpdates")).To(HaveKeyWithValue("NewCookie", true))
+		Expect(op("ReportEventBatch")).To(HaveKeyWithValue("Result", true))
+		for _, name := range []string{"RegisterComputer", "GetExtendedUpdateInfo", "GetFileLocations", "RefreshCache"} {
+			op(name)
+		}
+		// A request and a reply for each of the 9 operations.
+		Expect(summary).To(HaveKeyWithValue("validated", BeNumerically(">=", 18)))
 	})
 
 	It("sees a WSUS fault with its unqualified detail children", func() {

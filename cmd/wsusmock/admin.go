@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -61,10 +62,8 @@ func (o *adminOptions) register(fs *flag.FlagSet) {
 }
 
 func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	o := adminOptions{server: os.Getenv(adminServerEnv), token: os.Getenv(adminTokenEnv)}
-	if o.server == "" {
-		o.server = "http://127.0.0.1:8530"
-	}
+	// The environment is read after parsing, so -h never prints a token.
+	var o adminOptions
 	fs := newFlagSet("admin", adminSynopsis, stderr)
 	o.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -141,9 +140,11 @@ func (c *adminClient) do(ctx context.Context, method, path string, body []byte) 
 }
 
 func (c *adminClient) send(ctx context.Context, method, path string, body []byte) (*http.Response, error) {
-	base := strings.TrimRight(c.opts.server, "/")
+	server := cmp.Or(c.opts.server, os.Getenv(adminServerEnv), "http://127.0.0.1:8530")
+	token := cmp.Or(c.opts.token, os.Getenv(adminTokenEnv))
+	base := strings.TrimRight(server, "/")
 	if _, err := url.ParseRequestURI(base); err != nil || !strings.HasPrefix(base, "http") {
-		return nil, usageError{fmt.Sprintf("--server %q: not an http(s) URL", c.opts.server)}
+		return nil, usageError{fmt.Sprintf("--server %q: not an http(s) URL", server)}
 	}
 	var rd io.Reader
 	if body != nil {
@@ -156,8 +157,8 @@ func (c *adminClient) send(ctx context.Context, method, path string, body []byte
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if c.opts.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.opts.token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -422,12 +422,14 @@ def fault_envelope(code, error_code, action, actor):
 
 class Stub(ThreadingHTTPServer):
     """Serves the WSDL files and answers every operation with its sample.
-    faults maps an operation to (faultcode, ErrorCode, HTTP status)."""
+    faults maps an operation to (faultcode, ErrorCode, HTTP status); replies
+    maps an operation to the content of the <Op>Response to send instead."""
 
     def __init__(self, wsdl_dir, schemas, tmp_dir):
         super().__init__(("127.0.0.1", 0), StubHandler)
         self.wsdl_dir, self.schemas, self.tmp_dir = wsdl_dir, schemas, tmp_dir
         self.faults = {}
+        self.replies = {}
         self.problems = []
         self.lock = threading.Lock()  # guards problems and the xmllint scratch file
         self.by_path = {want["path"].lower(): name for name, want in CONTRACT.items()}
@@ -481,6 +483,8 @@ class StubHandler(BaseHTTPRequestHandler):
         if op in srv.faults:
             code, error_code, status = srv.faults[op]
             return self.reply(status, fault_envelope(code, error_code, action.strip('"'), srv.url + self.path))
+        if op in srv.replies:
+            return self.reply(200, envelope(body_element(name, op + "Response", srv.replies[op]).decode()))
         self.reply(200, response_envelope(name, op))
 
 
@@ -516,6 +520,25 @@ def check_walk(c, wsdl_dir, schemas, tmp_dir):
                         and "<ErrorCode>InternalServerError</ErrorCode>" in fault["detail"]
                         and fault["http_status"] == status, "walk with fault: %s" % fault)
 
+        # --validate: every body of the walk goes through xmllint; the
+        # SyncUpdates fault reply is not validated, its request is.
+        code, out, err = run_walk(stub.url, "--validate")
+        c.check(code == 3 and json.loads(out).get("validated") == 9,
+                "walk --validate with fault: exit %d, %s %s" % (code, out, err))
+        stub.faults = {}
+        code, out, err = run_walk(stub.url, "--validate")
+        c.check(code == 0, "walk --validate: exit %d, stderr %s" % (code, err))
+        if code == 0:
+            c.check(json.loads(out).get("validated") == 18, "walk --validate: %s" % out)
+        for bad in [m for m in MUST_FAIL if m[1].endswith("Response")]:
+            _, element, content, why = bad
+            op = element[:-len("Response")]
+            stub.replies = {op: content}
+            code, out, err = run_walk(stub.url, "--validate")
+            c.check(code == 4 and ("zeep_walk: %s response is not valid against the WSDL" % op) in err,
+                    "walk --validate, %s reply with %s: exit %d, stderr %s" % (op, why, code, err))
+        stub.replies = {}
+
         stub.faults = {"SyncUpdates": ("soap:Client", "InvalidCookie", 200)}
         code, out, err = run_walk(stub.url, "--fault-probe")
         c.check(code == 0, "fault probe: exit %d, stderr %s" % (code, err))
@@ -534,7 +557,7 @@ def check_walk(c, wsdl_dir, schemas, tmp_dir):
         stub.server_close()
 
     # Dry run: nothing listens on port 9, so any network use would fail.
-    code, out, err = run_walk("http://127.0.0.1:9", "--wsdl-dir", wsdl_dir, "--dry-run")
+    code, out, err = run_walk("http://127.0.0.1:9", "--wsdl-dir", wsdl_dir, "--dry-run", "--validate")
     c.check(code == 0, "dry run: exit %d, stderr %s" % (code, err))
     parts = [p for p in out.split("<!-- ")[1:]]
     c.check(len(parts) == 9, "dry run: %d envelopes" % len(parts))

@@ -14,6 +14,7 @@ Usage:
     /usr/bin/python3 zeep_walk.py http://127.0.0.1:8530
     /usr/bin/python3 zeep_walk.py http://127.0.0.1:8530 --fault-probe
     /usr/bin/python3 zeep_walk.py http://127.0.0.1:8530 --wsdl-dir fixtures/wsdl --dry-run
+    /usr/bin/python3 zeep_walk.py http://127.0.0.1:8530 --validate
 
 Output and exit status:
     0  every call succeeded; stdout holds one JSON object, operation -> summary
@@ -21,6 +22,9 @@ Output and exit status:
        InternalServerError on SyncUpdates); stdout holds {"fault": {...}}
     1  anything else went wrong; the message is on stderr
     2  bad command line
+    4  (--validate) a request or reply body is not valid against the WSDL's
+       schema; each failure (operation, xmllint's message, the body) is on
+       stderr, and stdout holds what it would hold otherwise
 
 --fault-probe calls GetConfig, then SyncUpdates with a garbage cookie, and
 prints how zeep saw the fault; it exits 0 if zeep raised zeep.exceptions.Fault.
@@ -29,7 +33,18 @@ prints how zeep saw the fault; it exits 0 if zeep raised zeep.exceptions.Fault.
 instead of fetching ?wsdl, and --dry-run prints the SOAP envelope of every
 request instead of sending it, so the script can be checked without a server.
 
-Needs Debian's python3-zeep (apt-get install python3-zeep).
+--validate checks every SOAP body of the run with xmllint against the XML
+Schema of the WSDL: the schemas are extracted (see wsdlschema.py) from the
+files the server serves at ?wsdl, or from --wsdl-dir. Each request zeep sends
+and each raw reply the server returns must be a soap:Envelope whose soap:Body
+holds exactly one element, the operation's request (or <Op>Response) element,
+and that element must be valid. Fault replies are not validated (they belong
+to SOAP, not to the WSDL's schema). The JSON summary gains "validated": N,
+the number of bodies validated. With --dry-run the printed requests are
+validated; with --fault-probe the exchanges of the probe.
+
+Needs Debian's python3-zeep (apt-get install python3-zeep), and for
+--validate xmllint (apt-get install libxml2-utils).
 """
 
 import argparse
@@ -37,11 +52,14 @@ import datetime
 import json
 import os
 import sys
+import tempfile
 import uuid
 
 import zeep
 import zeep.exceptions
 from lxml import etree
+
+from wsdlschema import SOAP_ENV, extract_schemas, xmllint
 
 CLIENT_NS = "http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService"
 SIMPLEAUTH_NS = "http://www.microsoft.com/SoftwareDistribution/Server/SimpleAuthWebService"
@@ -77,10 +95,15 @@ class RecordingTransport(zeep.Transport):
     """
 
     last_status = None
+    # Called with (address, headers, request bytes, response) after each
+    # exchange, before zeep decodes the reply; --validate sets it.
+    observer = None
 
     def post_xml(self, address, envelope, headers):
         response = super().post_xml(address, envelope, headers)
         self.last_status = response.status_code
+        if self.observer is not None:
+            self.observer(address, headers, envelope, response)
         return response
 
 
@@ -91,11 +114,15 @@ class Endpoints:
         self.transport = RecordingTransport(timeout=10, operation_timeout=60)
         self.clients = {}
         self.proxies = {}
+        self.addresses = {}  # service -> the URL its requests go to
+        self.wsdls = {}  # service -> the WSDL's path or URL
         for name, (path, wsdl_file, binding) in SERVICES.items():
             address = base_url.rstrip("/") + "/" + path
             wsdl = os.path.join(wsdl_dir, wsdl_file) if wsdl_dir else address + "?wsdl"
             client = zeep.Client(wsdl=wsdl, transport=self.transport)
             self.clients[name] = client
+            self.addresses[name] = address
+            self.wsdls[name] = wsdl
             # Bind to the server under test whatever host the WSDL's
             # soap:address names (wsusmock's files say localhost:8530).
             self.proxies[name] = client.create_service(binding, address)
@@ -103,6 +130,84 @@ class Endpoints:
     def soap_action(self, service, operation):
         binding = SERVICES[service][2]
         return self.clients[service].wsdl.bindings[binding].get(operation).soapaction
+
+
+class Validator:
+    """Validates SOAP bodies with xmllint against the schema of each service's
+    WSDL, collecting failures instead of raising, so that the walk goes on and
+    every invalid body gets reported."""
+
+    def __init__(self, ep, wsdl_dir, tmp_dir):
+        self.tmp_dir = tmp_dir
+        self.schemas = {}  # service -> path of the .xsd of its namespace
+        self.namespaces = {}  # service -> its target namespace
+        self.services = {address: name for name, address in ep.addresses.items()}
+        self.validated = 0
+        self.failures = []  # (operation, what, message, body)
+        for name, (_, wsdl_file, binding) in SERVICES.items():
+            self.namespaces[name] = etree.QName(binding).namespace
+            if wsdl_dir:
+                local = ep.wsdls[name]
+            else:
+                # The WSDL the server publishes, not the fixture it was made from.
+                local = os.path.join(tmp_dir, wsdl_file)
+                with open(local, "wb") as f:
+                    f.write(ep.transport.load(ep.wsdls[name]))
+            self.schemas[name] = extract_schemas(local, tmp_dir)
+
+    def fail(self, operation, what, message, body):
+        self.failures.append((operation, what, message, body))
+
+    def check_envelope(self, service, operation, direction, envelope):
+        """Validate the body element of envelope (bytes or an lxml element);
+        direction is "request" or "response"."""
+        tns = self.namespaces[service]
+        element = operation if direction == "request" else operation + "Response"
+        if isinstance(envelope, (bytes, str)):
+            try:
+                envelope = etree.fromstring(envelope.encode() if isinstance(envelope, str) else envelope)
+            except etree.XMLSyntaxError as err:
+                raw = envelope if isinstance(envelope, str) else envelope.decode("utf-8", "replace")
+                return self.fail(operation, direction, "not XML: %s" % err, raw)
+        whole = etree.tostring(envelope, encoding="unicode")
+        if envelope.tag != "{%s}Envelope" % SOAP_ENV:
+            return self.fail(operation, direction, "root is %s, not soap:Envelope" % envelope.tag, whole)
+        body = envelope.find("{%s}Body" % SOAP_ENV)
+        if body is None:
+            return self.fail(operation, direction, "no soap:Body", whole)
+        children = [c for c in body if isinstance(c.tag, str)]
+        if len(children) != 1:
+            return self.fail(operation, direction, "soap:Body has %d child elements, not 1" % len(children), whole)
+        child = children[0]
+        if direction == "response" and child.tag == "{%s}Fault" % SOAP_ENV:
+            return  # a SOAP fault: not described by the WSDL's schema
+        xml = etree.tostring(child)
+        if child.tag != "{%s}%s" % (tns, element):
+            return self.fail(operation, direction, "body element is %s, not {%s}%s" % (child.tag, tns, element),
+                             xml.decode())
+        ok, message = xmllint(self.schemas[service], xml, self.tmp_dir)
+        self.validated += 1
+        if not ok:
+            # Name the body instead of the scratch file xmllint read it from.
+            message = message.replace(os.path.join(self.tmp_dir, "instance.xml"), "%s-%s.xml" % (operation, direction))
+            self.fail(operation, direction, message, xml.decode())
+
+    def observe(self, address, headers, request, response):
+        """RecordingTransport's observer: validate one exchange."""
+        service = self.services.get(address)
+        action = (headers.get("SOAPAction") or "").strip('"')
+        operation = action.rsplit("/", 1)[-1]
+        if service is None:
+            return self.fail(operation, "request", "posted to unknown address %s" % address, "")
+        self.check_envelope(service, operation, "request", request)
+        self.check_envelope(service, operation, "response", response.content)
+
+    def report(self):
+        """Print every failure to stderr; the exit status the run ends with."""
+        for operation, what, message, body in self.failures:
+            print("zeep_walk: %s %s is not valid against the WSDL: %s\n%s" % (operation, what, message, body),
+                  file=sys.stderr)
+        return 4 if self.failures else 0
 
 
 def now():
@@ -358,34 +463,57 @@ def main(argv):
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="print the request envelopes, send nothing")
     mode.add_argument("--fault-probe", action="store_true", help="provoke a fault and show how zeep reports it")
+    parser.add_argument("--validate", action="store_true",
+                        help="validate every request and reply body with xmllint against the WSDL's schema (exit 4 if one is not valid)")
     args = parser.parse_args(argv)
 
+    if not args.validate:
+        return run(args, None)[0]
+    with tempfile.TemporaryDirectory(prefix="zeep_walk-") as tmp_dir:
+        code, validator = run(args, tmp_dir)
+        # An invalid body outranks whatever it led to (a decoding error, say).
+        return (validator.report() or code) if validator is not None else code
+
+
+def run(args, validate_dir):
+    """The run, without --validate's report: (exit status, the Validator or
+    None). validate_dir is the scratch directory of --validate, or None."""
     summary = {}
     operation = "loading the WSDL"
+    validator = None
     try:
         ep = Endpoints(args.base_url, args.wsdl_dir)
+        if validate_dir is not None:
+            validator = Validator(ep, args.wsdl_dir, validate_dir)
+            ep.transport.observer = validator.observe
         if args.dry_run:
             for service, op, action, envelope in dry_run_requests(ep):
                 print('<!-- %s %s  SOAPAction: "%s" -->' % (service, op, action))
                 print(etree.tostring(envelope, pretty_print=True, encoding="unicode"))
-            return 0
+                if validator is not None:
+                    validator.check_envelope(service, op, "request", envelope)
+            return 0, validator
         if args.fault_probe:
-            return fault_probe(ep)
+            return fault_probe(ep), validator
         operation = None
         try:
             walk(ep, summary)
         except zeep.exceptions.Fault as fault:
             # walk() records each call as it succeeds: the failed one is the
             # first of WALK_ORDER without a summary.
-            print(json.dumps({"fault": fault_as_json(in_flight(summary), fault, ep),
-                              "completed": summary}, indent=2))
-            return 3
+            out = {"fault": fault_as_json(in_flight(summary), fault, ep), "completed": summary}
+            if validator is not None:
+                out["validated"] = validator.validated
+            print(json.dumps(out, indent=2))
+            return 3, validator
     except Exception as err:  # anything but a SOAP fault: transport, WSDL, decoding
         where = operation or in_flight(summary)
         print("zeep_walk: %s: %s: %s" % (where, type(err).__name__, err), file=sys.stderr)
-        return 1
+        return 1, validator
+    if validator is not None:
+        summary["validated"] = validator.validated
     print(json.dumps(summary, indent=2))
-    return 0
+    return 0, validator
 
 
 if __name__ == "__main__":
