@@ -319,8 +319,11 @@ func (r *rule) claim() (int64, bool) {
 // client left during the delay); otherwise the caller sends the reply.
 func (s *Server) inject(w http.ResponseWriter, x *exchange) (done bool) {
 	if x.delay > 0 {
-		// The server's write timeout runs from the request's arrival.
-		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(x.delay + writeGrace))
+		// The server's timeouts run from the request's arrival; an
+		// expired read deadline would also cancel the request's context.
+		rc := http.NewResponseController(w)
+		_ = rc.SetReadDeadline(time.Now().Add(x.delay + writeGrace))
+		_ = rc.SetWriteDeadline(time.Now().Add(x.delay + writeGrace))
 		t := time.NewTimer(x.delay)
 		defer t.Stop()
 		select {
@@ -390,6 +393,7 @@ func (s *Server) writeDripped(w http.ResponseWriter, x *exchange, status int, bo
 	chunk := max(d.Bytes, (len(body)+steps-1)/steps)
 
 	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(time.Duration(d.MaxMS)*time.Millisecond + writeGrace))
 	_ = rc.SetWriteDeadline(time.Now().Add(time.Duration(d.MaxMS)*time.Millisecond + writeGrace))
 	h := w.Header()
 	h["Content-Type"] = contentTypeXML

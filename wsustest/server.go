@@ -176,3 +176,11 @@ func (s *Server) Detect(profile string) *wuaclient.Result {
 func (s *Server) WriteServerLog(path string) error {
 	return os.WriteFile(path, []byte(s.ServerLog()), 0o644)
 }
+
+// GomegaString is how Gomega prints a Server in failure messages: its
+// address and state, not its internals (which other goroutines are using).
+func (s *Server) GomegaString() string {
+	info := s.Info()
+	return fmt.Sprintf("wsustest.Server %s (scenario %s, %s, Client.dll %s, hotfixes %v)",
+		s.URL, info.Scenario, info.Product, info.ClientDLLVersion, info.Hotfixes)
+}
