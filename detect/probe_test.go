@@ -1,7 +1,6 @@
 package detect_test
 
 import (
-	"bytes"
 	"context"
 	"net/http/httptest"
 	"testing"
@@ -9,37 +8,18 @@ import (
 
 	"github.com/wsusmock/wsusmock/detect"
 	"github.com/wsusmock/wsusmock/scenarios"
-	"github.com/wsusmock/wsusmock/soapserver"
 	"github.com/wsusmock/wsusmock/wsuslog"
+	"github.com/wsusmock/wsusmock/wsustest"
 	"github.com/wsusmock/wsusmock/wuaclient"
 )
 
-// startServer serves a built-in scenario and returns its URL and the
-// SoftwareDistribution.log it writes.
+// startServer serves a built-in scenario with the test kit and returns its
+// URL and the SoftwareDistribution.log it writes.
 func startServer(t *testing.T, scenario string) (string, func() []byte) {
 	t.Helper()
-	s, err := scenarios.Builtin(scenario)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := scenarios.NewWorld(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logBuf bytes.Buffer
-	sl := wsuslog.NewServerLog(&logBuf, wsuslog.LangEnglish, nil)
-	srv, err := soapserver.New(w, soapserver.Config{ServerLog: sl})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	return hs.URL + "/", func() []byte {
-		if err := sl.Close(); err != nil {
-			t.Fatal(err)
-		}
-		return logBuf.Bytes()
-	}
+	srv := wsustest.NewServer(scenario)
+	t.Cleanup(srv.Close)
+	return srv.URL + "/", func() []byte { return []byte(srv.ServerLog()) }
 }
 
 func TestProbe(t *testing.T) {

@@ -3,15 +3,13 @@ package wuaclient_test
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/wsusmock/wsusmock/scenarios"
-	"github.com/wsusmock/wsusmock/soapserver"
+	"github.com/wsusmock/wsusmock/wsustest"
 	"github.com/wsusmock/wsusmock/wuaclient"
 	"github.com/wsusmock/wsusmock/wusp"
 )
@@ -20,19 +18,7 @@ import (
 // 2003 profiles fail as advisory 954960 describes and the one without
 // Office succeeds.
 func TestBuiltinProfilesAgainstSP1Office2003(t *testing.T) {
-	sc, err := scenarios.Builtin("sp1-office2003")
-	if err != nil {
-		t.Fatal(err)
-	}
-	world, err := scenarios.NewWorld(sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	server, err := soapserver.New(world, soapserver.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server)
+	srv := wsustest.NewServer("sp1-office2003")
 	defer srv.Close()
 
 	tests := []struct {

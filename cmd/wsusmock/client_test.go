@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/wsusmock/wsusmock/scenarios"
 	"github.com/wsusmock/wsusmock/soapserver"
+	"github.com/wsusmock/wsusmock/wsustest"
 )
 
 // "wsusmock client" against the default scenario: the Office 2003 profile
@@ -21,15 +21,10 @@ func TestClientCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	world, err := scenarios.NewWorld(sc)
+	srv, err := wsustest.Start(sc, wsustest.Options{Config: soapserver.Config{FaultStatus: 500}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	server, err := soapserver.New(world, soapserver.Config{FaultStatus: 500})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server)
 	defer srv.Close()
 	logFile := filepath.Join(t.TempDir(), "WindowsUpdate.log")
 
