@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/beevik/etree"
 	"github.com/wsusmock/wsusmock/scenarios"
 	"github.com/wsusmock/wsusmock/wusp"
 )
@@ -13,7 +12,7 @@ import (
 const allComputers = "All Computers"
 
 // invoke decodes the request of x.op and runs it.
-func (s *Server) invoke(x *exchange, opEl *etree.Element) (wusp.Message, error) {
+func (s *Server) invoke(x *exchange, opEl *wusp.Element) (wusp.Message, error) {
 	switch x.op {
 	case wusp.OpGetConfig:
 		var req wusp.GetConfigRequest
@@ -21,6 +20,7 @@ func (s *Server) invoke(x *exchange, opEl *etree.Element) (wusp.Message, error) 
 			return nil, err
 		}
 		s.logRequest(x)
+		x.encoded = x.snap.configReply
 		return &wusp.GetConfigResponse{Result: x.snap.config}, nil
 	case wusp.OpGetAuthorizationCookie:
 		var req wusp.GetAuthorizationCookieRequest

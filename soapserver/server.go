@@ -2,6 +2,7 @@ package soapserver
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -48,6 +49,14 @@ type Config struct {
 	// JournalSize bounds the exchange journal; zero means
 	// DefaultJournalSize.
 	JournalSize int
+	// OnChange, when set, is called with the server's description after
+	// every change of the world (the first world at New, a hotfix, an
+	// approval, a scenario switch, a reset), so files that mirror the
+	// server (an install root) can follow it. It runs on the goroutine that
+	// made the change, never on the SOAP hot path, while other writers wait:
+	// calls come in the order of the changes. It must not call the server's
+	// control methods.
+	OnChange func(ServerInfo)
 }
 
 const (
@@ -71,11 +80,16 @@ type Server struct {
 	cfg    Config
 	sealer *sealer
 	log    *slog.Logger
+	// debug caches whether log wants per-exchange records, so the hot path
+	// builds none when it does not.
+	debug bool
 	// snap is the current world with what is precomputed from it.
 	snap atomic.Pointer[snapshot]
-	// thread numbers the w3wp "threads" named in the server log.
-	thread atomic.Uint32
-	bufs   sync.Pool
+	// thread counts exchanges to hand out the w3wp "thread" names of the
+	// server log.
+	thread  atomic.Uint32
+	threads [24]string
+	bufs    sync.Pool
 
 	// mu serialises the writers of snap, base and rules (the admin API and
 	// the Go methods over it); readers never take it.
@@ -102,6 +116,9 @@ type snapshot struct {
 	faultStatus int
 	faultString string
 	config      wusp.Config
+	// configReply is the whole GetConfig response, encoded once: it
+	// depends on nothing but the world.
+	configReply []byte
 	headers     http.Header
 }
 
@@ -136,7 +153,11 @@ func New(world *scenarios.World, cfg Config) (*Server, error) {
 	if cfg.JournalSize == 0 {
 		cfg.JournalSize = DefaultJournalSize
 	}
-	s := &Server{cfg: cfg, sealer: sl, log: log, journal: newJournal(cfg.JournalSize), events: newBroker(), done: make(chan struct{})}
+	s := &Server{cfg: cfg, sealer: sl, log: log, journal: newJournal(cfg.JournalSize), events: newBroker(), done: make(chan struct{}),
+		debug: log.Enabled(context.Background(), slog.LevelDebug)}
+	for i := range s.threads {
+		s.threads[i] = "w3wp." + strconv.Itoa(i+1)
+	}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
 	s.admin = s.adminMux()
 	s.SetWorld(world)
@@ -191,6 +212,7 @@ func (s *Server) store(w *scenarios.World) {
 		config:      configFor(w),
 		headers:     personaHeaders(w.Build()),
 	}
+	snap.configReply = wusp.MarshalResponse(wusp.OpGetConfig, &wusp.GetConfigResponse{Result: snap.config})
 	if snap.faultStatus == 0 {
 		snap.faultStatus = sc.Fault.HTTPStatus
 	}
@@ -201,6 +223,9 @@ func (s *Server) store(w *scenarios.World) {
 		snap.faultString = wusp.DefaultFaultString
 	}
 	s.snap.Store(snap)
+	if s.cfg.OnChange != nil {
+		s.cfg.OnChange(s.Info())
+	}
 }
 
 // configFor is the WSUS 3.0 Config of a world (MS-WUSP §2.2.2.2.1).

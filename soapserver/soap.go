@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/beevik/etree"
 	"github.com/wsusmock/wsusmock/wusp"
 )
 
@@ -28,6 +27,9 @@ type exchange struct {
 	status  int    // HTTP status sent; 0 when the connection was cut instead
 	fault   string // the ErrorCode, or a protocol fault's faultstring
 	faultID string
+	// encoded is a reply the snapshot holds ready-made (GetConfig's),
+	// used instead of encoding the handler's message.
+	encoded []byte
 	rule    *rule         // the injection rule that hit, if any
 	delay   time.Duration // the latency it asks for
 	// recorded is set once the exchange is in the journal.
@@ -35,7 +37,7 @@ type exchange struct {
 }
 
 func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, snap *snapshot, ep endpoint) {
-	x := &exchange{r: r, snap: snap, actor: actor(r), thread: "w3wp." + strconv.Itoa(int(s.thread.Add(1)%24+1)), start: time.Now()}
+	x := &exchange{r: r, snap: snap, actor: actor(r), thread: s.threadName(), start: time.Now()}
 	defer s.record(x)
 
 	buf := s.bufs.Get().(*bytes.Buffer)
@@ -88,14 +90,20 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, snap *snapsho
 		s.writeError(w, x, err)
 		return
 	}
-	s.reply(w, x, http.StatusOK, wusp.MarshalResponse(op, resp))
-	s.log.Debug("exchange", "op", op.Name, "client", x.client, "status", http.StatusOK)
+	body := x.encoded
+	if body == nil {
+		body = wusp.MarshalResponse(op, resp)
+	}
+	s.reply(w, x, http.StatusOK, body)
+	if s.debug {
+		s.log.Debug("exchange", "op", op.Name, "client", x.client, "status", http.StatusOK)
+	}
 }
 
 // dispatch picks the operation: by SOAPAction, quotes stripped, or when the
 // header is absent or empty, by the Body's first element. An action the
 // endpoint does not have gets the fault ASMX gave for an unknown SOAPAction.
-func (s *Server) dispatch(w http.ResponseWriter, x *exchange, ep endpoint, h http.Header, opEl *etree.Element) (wusp.Operation, bool) {
+func (s *Server) dispatch(w http.ResponseWriter, x *exchange, ep endpoint, h http.Header, opEl *wusp.Element) (wusp.Operation, bool) {
 	action, present := h["Soapaction"]
 	if present && len(action) > 0 && action[0] != "" && action[0] != `""` {
 		if op, ok := wusp.LookupAction(ep.service, action[0]); ok {
@@ -158,13 +166,17 @@ func (s *Server) writeFault(w http.ResponseWriter, x *exchange, f *wusp.Fault) {
 	}
 	x.fault, x.faultID = string(f.Code), f.ID
 	s.reply(w, x, x.snap.faultStatus, wusp.MarshalFault(f))
-	s.log.Debug("exchange", "op", x.op.Name, "client", x.client, "fault", f.Code, "id", f.ID, "status", x.snap.faultStatus)
+	if s.debug {
+		s.log.Debug("exchange", "op", x.op.Name, "client", x.client, "fault", f.Code, "id", f.ID, "status", x.snap.faultStatus)
+	}
 }
 
 func (s *Server) writeProtocolFault(w http.ResponseWriter, x *exchange, status int, code, msg string) {
 	x.fault = msg
 	s.reply(w, x, status, wusp.MarshalProtocolFault(&wusp.ProtocolFault{FaultCode: code, FaultString: msg, Actor: x.actor}))
-	s.log.Debug("exchange", "soap_fault", msg, "status", status)
+	if s.debug {
+		s.log.Debug("exchange", "soap_fault", msg, "status", status)
+	}
 }
 
 // reply sends a decided SOAP reply: as is, or truncated or dripped when an
@@ -207,3 +219,7 @@ func (s *Server) logRequest(x *exchange) {
 }
 
 var _ = slog.LevelDebug
+
+// threadName names the w3wp worker "thread" of an exchange in the server
+// log, handed out round-robin as IIS's pool did.
+func (s *Server) threadName() string { return s.threads[s.thread.Add(1)%uint32(len(s.threads))] }

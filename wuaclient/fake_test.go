@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/beevik/etree"
-
 	"github.com/wsusmock/wsusmock/wusp"
 )
 
@@ -167,7 +165,7 @@ func (f *fakeServer) writeFault(w http.ResponseWriter, op wusp.Operation, fs fau
 
 var fakeCookie = wusp.Cookie{Expiration: time.Date(2008, 6, 14, 19, 59, 0, 0, time.UTC), EncryptedData: []byte("session")}
 
-func (f *fakeServer) reply(op wusp.Operation, elem *etree.Element) wusp.Message {
+func (f *fakeServer) reply(op wusp.Operation, elem *wusp.Element) wusp.Message {
 	switch op {
 	case wusp.OpGetConfig:
 		return &wusp.GetConfigResponse{Result: wusp.Config{
@@ -195,7 +193,7 @@ func (f *fakeServer) reply(op wusp.Operation, elem *etree.Element) wusp.Message 
 	return &wusp.RegisterComputerResponse{}
 }
 
-func (f *fakeServer) decode(elem *etree.Element, msg wusp.Message) {
+func (f *fakeServer) decode(elem *wusp.Element, msg wusp.Message) {
 	if err := wusp.DecodeRequest(elem, msg); err != nil {
 		f.t.Errorf("fake server: %v", err)
 	}
@@ -203,7 +201,7 @@ func (f *fakeServer) decode(elem *etree.Element, msg wusp.Message) {
 
 // sync offers every revision whose requirement is installed and that the
 // client does not hold yet, as WSUS computes NewUpdates (MS-WUSP §3.1.5.7).
-func (f *fakeServer) sync(elem *etree.Element) wusp.Message {
+func (f *fakeServer) sync(elem *wusp.Element) wusp.Message {
 	var req wusp.SyncUpdatesRequest
 	f.decode(elem, &req)
 	f.mu.Lock()
@@ -235,7 +233,7 @@ func (f *fakeServer) sync(elem *etree.Element) wusp.Message {
 	return &wusp.SyncUpdatesResponse{Result: si}
 }
 
-func (f *fakeServer) refresh(elem *etree.Element) wusp.Message {
+func (f *fakeServer) refresh(elem *wusp.Element) wusp.Message {
 	var req wusp.RefreshCacheRequest
 	f.decode(elem, &req)
 	var resp wusp.RefreshCacheResponse
@@ -250,7 +248,7 @@ func (f *fakeServer) refresh(elem *etree.Element) wusp.Message {
 	return &resp
 }
 
-func (f *fakeServer) extended(elem *etree.Element) wusp.Message {
+func (f *fakeServer) extended(elem *wusp.Element) wusp.Message {
 	var req wusp.GetExtendedUpdateInfoRequest
 	f.decode(elem, &req)
 	var resp wusp.GetExtendedUpdateInfoResponse
@@ -273,7 +271,7 @@ func (f *fakeServer) extended(elem *etree.Element) wusp.Message {
 	return &resp
 }
 
-func (f *fakeServer) report(elem *etree.Element) wusp.Message {
+func (f *fakeServer) report(elem *wusp.Element) wusp.Message {
 	var req wusp.ReportEventBatchRequest
 	f.decode(elem, &req)
 	f.mu.Lock()

@@ -10,7 +10,7 @@ import (
 // element (for a request) or of the <Op>Response element (for a response).
 type Message interface {
 	appendXML(op *etree.Element)
-	readXML(op *etree.Element) error
+	readXML(op *Element) error
 }
 
 // GetAuthorizationCookieRequest (SimpleAuth, MS-WUSP §2.2.2.1.1).
@@ -26,7 +26,7 @@ func (r *GetAuthorizationCookieRequest) appendXML(e *etree.Element) {
 	addString(e, "dnsName", r.DNSName)
 }
 
-func (r *GetAuthorizationCookieRequest) readXML(e *etree.Element) (err error) {
+func (r *GetAuthorizationCookieRequest) readXML(e *Element) (err error) {
 	if r.ClientID, err = reqString(e, "", "clientId"); err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (r *GetAuthorizationCookieResponse) appendXML(e *etree.Element) {
 	r.Result.appendXML(add(e, "GetAuthorizationCookieResult"))
 }
 
-func (r *GetAuthorizationCookieResponse) readXML(e *etree.Element) error {
+func (r *GetAuthorizationCookieResponse) readXML(e *Element) error {
 	res, err := reqChild(e, "", "GetAuthorizationCookieResult")
 	if err != nil {
 		return err
@@ -57,7 +57,7 @@ func (r *GetConfigRequest) appendXML(e *etree.Element) {
 	addString(e, "protocolVersion", r.ProtocolVersion)
 }
 
-func (r *GetConfigRequest) readXML(e *etree.Element) (err error) {
+func (r *GetConfigRequest) readXML(e *Element) (err error) {
 	r.ProtocolVersion, err = reqString(e, "", "protocolVersion")
 	return err
 }
@@ -69,7 +69,7 @@ func (r *GetConfigResponse) appendXML(e *etree.Element) {
 	r.Result.appendXML(add(e, "GetConfigResult"))
 }
 
-func (r *GetConfigResponse) readXML(e *etree.Element) error {
+func (r *GetConfigResponse) readXML(e *Element) error {
 	res, err := reqChild(e, "", "GetConfigResult")
 	if err != nil {
 		return err
@@ -102,7 +102,7 @@ func (r *GetCookieRequest) appendXML(e *etree.Element) {
 	addString(e, "protocolVersion", r.ProtocolVersion)
 }
 
-func (r *GetCookieRequest) readXML(e *etree.Element) (err error) {
+func (r *GetCookieRequest) readXML(e *Element) (err error) {
 	arr, err := reqChild(e, "", "authCookies")
 	if err != nil {
 		return err
@@ -137,7 +137,7 @@ func (r *GetCookieResponse) appendXML(e *etree.Element) {
 	r.Result.appendXML(add(e, "GetCookieResult"))
 }
 
-func (r *GetCookieResponse) readXML(e *etree.Element) error {
+func (r *GetCookieResponse) readXML(e *Element) error {
 	c, err := readCookie(e, "", "GetCookieResult")
 	r.Result = c
 	return err
@@ -154,7 +154,7 @@ func (r *RegisterComputerRequest) appendXML(e *etree.Element) {
 	r.ComputerInfo.appendXML(add(e, "computerInfo"))
 }
 
-func (r *RegisterComputerRequest) readXML(e *etree.Element) (err error) {
+func (r *RegisterComputerRequest) readXML(e *Element) (err error) {
 	if r.Cookie, err = readCookie(e, "", "cookie"); err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func (r *RegisterComputerRequest) readXML(e *etree.Element) (err error) {
 type RegisterComputerResponse struct{}
 
 func (*RegisterComputerResponse) appendXML(*etree.Element)     {}
-func (*RegisterComputerResponse) readXML(*etree.Element) error { return nil }
+func (*RegisterComputerResponse) readXML(*Element) error { return nil }
 
 // SyncUpdateParameters (MS-WUSP §2.2.2.2.4), the elements a 2008 agent sent.
 type SyncUpdateParameters struct {
@@ -199,7 +199,7 @@ func (r *SyncUpdatesRequest) appendXML(e *etree.Element) {
 	addBool(p, "SkipSoftwareSync", r.Parameters.SkipSoftwareSync)
 }
 
-func (r *SyncUpdatesRequest) readXML(e *etree.Element) (err error) {
+func (r *SyncUpdatesRequest) readXML(e *Element) (err error) {
 	if r.Cookie, err = readCookie(e, "", "cookie"); err != nil {
 		return err
 	}
@@ -248,7 +248,7 @@ func (r *SyncUpdatesResponse) appendXML(e *etree.Element) {
 	r.Result.NewCookie.appendXML(add(res, "NewCookie"))
 }
 
-func (r *SyncUpdatesResponse) readXML(e *etree.Element) (err error) {
+func (r *SyncUpdatesResponse) readXML(e *Element) (err error) {
 	const p = "SyncUpdatesResult"
 	res, err := reqChild(e, "", p)
 	if err != nil {
@@ -286,7 +286,7 @@ func (r *RefreshCacheRequest) appendXML(e *etree.Element) {
 	}
 }
 
-func (r *RefreshCacheRequest) readXML(e *etree.Element) (err error) {
+func (r *RefreshCacheRequest) readXML(e *Element) (err error) {
 	if r.Cookie, err = readCookie(e, "", "cookie"); err != nil {
 		return err
 	}
@@ -326,7 +326,7 @@ func (r *RefreshCacheResponse) appendXML(e *etree.Element) {
 	}
 }
 
-func (r *RefreshCacheResponse) readXML(e *etree.Element) (err error) {
+func (r *RefreshCacheResponse) readXML(e *Element) (err error) {
 	const p = "RefreshCacheResult.RefreshCacheResult"
 	for _, el := range children(child(e, "RefreshCacheResult"), "RefreshCacheResult") {
 		var res RefreshCacheResult
@@ -368,7 +368,7 @@ func (r *GetExtendedUpdateInfoRequest) appendXML(e *etree.Element) {
 	addStrs(e, "locales", "string", nonNilS(r.Locales))
 }
 
-func (r *GetExtendedUpdateInfoRequest) readXML(e *etree.Element) (err error) {
+func (r *GetExtendedUpdateInfoRequest) readXML(e *Element) (err error) {
 	if r.Cookie, err = readCookie(e, "", "cookie"); err != nil {
 		return err
 	}
@@ -416,7 +416,7 @@ func (r *GetExtendedUpdateInfoResponse) appendXML(e *etree.Element) {
 	addInts(res, "OutOfScopeRevisionIDs", r.Result.OutOfScopeRevisionIDs)
 }
 
-func (r *GetExtendedUpdateInfoResponse) readXML(e *etree.Element) (err error) {
+func (r *GetExtendedUpdateInfoResponse) readXML(e *Element) (err error) {
 	const p = "GetExtendedUpdateInfoResult"
 	res, err := reqChild(e, "", p)
 	if err != nil {
@@ -450,7 +450,7 @@ func (r *GetFileLocationsRequest) appendXML(e *etree.Element) {
 	}
 }
 
-func (r *GetFileLocationsRequest) readXML(e *etree.Element) (err error) {
+func (r *GetFileLocationsRequest) readXML(e *Element) (err error) {
 	if r.Cookie, err = readCookie(e, "", "cookie"); err != nil {
 		return err
 	}
@@ -459,7 +459,7 @@ func (r *GetFileLocationsRequest) readXML(e *etree.Element) (err error) {
 		return err
 	}
 	for _, el := range children(arr, "base64Binary") {
-		d, err := parseBase64("fileDigests.base64Binary", el.Text())
+		d, err := parseBase64("fileDigests", "base64Binary", el.Text())
 		if err != nil {
 			return err
 		}
@@ -483,7 +483,7 @@ func (r *GetFileLocationsResponse) appendXML(e *etree.Element) {
 	r.Result.NewCookie.appendXML(add(res, "NewCookie"))
 }
 
-func (r *GetFileLocationsResponse) readXML(e *etree.Element) (err error) {
+func (r *GetFileLocationsResponse) readXML(e *Element) (err error) {
 	const p = "GetFileLocationsResult"
 	res, err := reqChild(e, "", p)
 	if err != nil {

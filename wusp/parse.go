@@ -5,14 +5,13 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/beevik/etree"
 	"github.com/orisano/gosax"
 )
 
-// parseTree builds the etree of a request with the gosax tokenizer.
+// parseTree builds the Element tree of a message with the gosax tokenizer.
 //
-// etree's own reader goes through encoding/xml, which made parsing 60% of
-// the cost of a SyncUpdates fault in the server's profile (README,
+// etree's reader goes through encoding/xml, which made parsing 60% of the
+// cost of a SyncUpdates fault in the server's profile (README,
 // "Performance"); gosax tokenizes the same envelope about twenty times
 // faster. gosax checks little, so the well-formedness rules a SOAP request
 // must meet are enforced here: one root, balanced and matching tags, quoted
@@ -20,12 +19,15 @@ import (
 // 1.1 §3 forbids one, which also rules out entity expansion), and nesting no
 // deeper than maxDepth. FuzzParseTree checks the result against etree's
 // own reader.
-func parseTree(b []byte, maxDepth int) (*etree.Element, error) {
+func parseTree(b []byte, maxDepth int) (*Element, error) {
 	// gosax wants room for a further 1 KiB read after the document, to see
 	// its end; with that room it never reallocates.
 	r := gosax.NewReaderBuf(bytes.NewReader(b), make([]byte, 0, len(b)+1100))
-	var root *etree.Element
-	stack := make([]*etree.Element, 0, 16)
+	// Every element starts with '<', so this many nodes always suffice: the
+	// slice never grows, and pointers into it stay valid.
+	nodes := make([]Element, 0, bytes.Count(b, []byte{'<'}))
+	var root *Element
+	stack := make([]*Element, 0, 16)
 	for {
 		ev, err := r.Event()
 		if err != nil {
@@ -42,13 +44,15 @@ func parseTree(b []byte, maxDepth int) (*etree.Element, error) {
 			return root, nil
 
 		case gosax.EventStart:
-			el, selfClosing, err := startElement(ev.Bytes)
+			nodes = append(nodes, Element{})
+			el := &nodes[len(nodes)-1]
+			selfClosing, err := startElement(el, ev.Bytes)
 			if err != nil {
 				return nil, err
 			}
 			switch {
 			case len(stack) > 0:
-				stack[len(stack)-1].AddChild(el)
+				stack[len(stack)-1].addChild(el)
 			case root != nil:
 				return nil, syntaxErr("more than one root element")
 			default:
@@ -85,7 +89,7 @@ func parseTree(b []byte, maxDepth int) (*etree.Element, error) {
 			if len(stack) == 0 {
 				return nil, syntaxErr("text outside the root element")
 			}
-			stack[len(stack)-1].CreateText(string(text))
+			stack[len(stack)-1].text += string(text)
 
 		case gosax.EventDocType:
 			return nil, syntaxErr("a SOAP message must not contain a document type declaration")
@@ -97,41 +101,44 @@ func parseTree(b []byte, maxDepth int) (*etree.Element, error) {
 
 func syntaxErr(msg string) *SyntaxError { return &SyntaxError{errors.New(msg)} }
 
-// startElement turns "<p:name a='v' ...>" into an element.
-func startElement(raw []byte) (*etree.Element, bool, error) {
-	selfClosing := bytes.HasSuffix(raw, []byte("/>"))
+// startElement fills el from "<p:name a='v' ...>". Of the attributes only
+// what a reader needs is kept: namespace declarations and xsi:nil.
+func startElement(el *Element, raw []byte) (selfClosing bool, err error) {
+	selfClosing = bytes.HasSuffix(raw, []byte("/>"))
 	name, rest := gosax.Name(raw)
 	if !validQName(name) {
-		return nil, false, syntaxErr(fmt.Sprintf("invalid element name %q", name))
+		return false, syntaxErr(fmt.Sprintf("invalid element name %q", name))
 	}
-	el := etree.NewElement(string(name))
+	if i := bytes.IndexByte(name, ':'); i >= 0 {
+		el.Space, el.Tag = string(name[:i]), string(name[i+1:])
+	} else {
+		el.Tag = string(name)
+	}
 	for {
 		var a gosax.Attribute
-		var err error
 		a, rest, err = gosax.NextAttribute(rest)
 		if err != nil {
-			return nil, false, syntaxErr(fmt.Sprintf("<%s>: %v", name, err))
+			return false, syntaxErr(fmt.Sprintf("<%s>: %v", name, err))
 		}
 		if len(a.Key) == 0 || (len(a.Key) == 1 && a.Key[0] == '/') {
-			return el, selfClosing, nil
+			return selfClosing, nil
 		}
 		if len(a.Value) < 2 {
-			return nil, false, syntaxErr(fmt.Sprintf("<%s>: attribute %s has no value", name, a.Key))
+			return false, syntaxErr(fmt.Sprintf("<%s>: attribute %s has no value", name, a.Key))
 		}
 		v, err := gosax.Unescape(a.Value[1 : len(a.Value)-1])
 		if err != nil {
-			return nil, false, syntaxErr(fmt.Sprintf("<%s>: attribute %s: %v", name, a.Key, err))
+			return false, syntaxErr(fmt.Sprintf("<%s>: attribute %s: %v", name, a.Key, err))
 		}
-		el.CreateAttr(string(a.Key), string(v))
+		switch key := a.Key; {
+		case string(key) == "xmlns":
+			el.ns = append(el.ns, nsDecl{"", string(v)})
+		case bytes.HasPrefix(key, []byte("xmlns:")):
+			el.ns = append(el.ns, nsDecl{string(key[len("xmlns:"):]), string(v)})
+		case string(key) == "nil" || bytes.HasSuffix(key, []byte(":nil")):
+			el.nilled = string(v) == "1" || string(v) == "true"
+		}
 	}
-}
-
-func sameName(el *etree.Element, name []byte) bool {
-	if el.Space == "" {
-		return string(name) == el.Tag
-	}
-	return len(name) == len(el.Space)+1+len(el.Tag) &&
-		string(name[:len(el.Space)]) == el.Space && name[len(el.Space)] == ':' && string(name[len(el.Space)+1:]) == el.Tag
 }
 
 // validQName accepts "local" or "prefix:local" with both parts non-empty.
@@ -141,4 +148,12 @@ func validQName(name []byte) bool {
 		return len(name) > 0
 	}
 	return i > 0 && i < len(name)-1 && bytes.IndexByte(name[i+1:], ':') < 0
+}
+
+func sameName(el *Element, name []byte) bool {
+	if el.Space == "" {
+		return string(name) == el.Tag
+	}
+	return len(name) == len(el.Space)+1+len(el.Tag) &&
+		string(name[:len(el.Space)]) == el.Space && name[len(el.Space)] == ':' && string(name[len(el.Space)+1:]) == el.Tag
 }

@@ -45,7 +45,7 @@ func (ev ReportingEvent) appendXML(e *etree.Element) {
 	addString(p, "UserAccountName", "")
 }
 
-func (ev *ReportingEvent) readXML(e *etree.Element, p string) (err error) {
+func (ev *ReportingEvent) readXML(e *Element, p string) (err error) {
 	b, err := reqChild(e, p, "BasicData")
 	if err != nil {
 		return err
@@ -101,7 +101,7 @@ func (r *ReportEventBatchRequest) appendXML(e *etree.Element) {
 	}
 }
 
-func (r *ReportEventBatchRequest) readXML(e *etree.Element) (err error) {
+func (r *ReportEventBatchRequest) readXML(e *Element) (err error) {
 	if r.Cookie, err = readCookie(e, "", "cookie"); err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func (r *ReportEventBatchResponse) appendXML(e *etree.Element) {
 	addBool(e, "ReportEventBatchResult", r.Result)
 }
 
-func (r *ReportEventBatchResponse) readXML(e *etree.Element) (err error) {
+func (r *ReportEventBatchResponse) readXML(e *Element) (err error) {
 	r.Result, err = reqBool(e, "", "ReportEventBatchResult")
 	return err
 }

@@ -16,7 +16,7 @@ type Cookie struct {
 	EncryptedData []byte
 }
 
-func (c *Cookie) readXML(e *etree.Element, p string) (err error) {
+func (c *Cookie) readXML(e *Element, p string) (err error) {
 	if c.Expiration, err = optTime(e, p, "Expiration"); err != nil {
 		return err
 	}
@@ -24,7 +24,7 @@ func (c *Cookie) readXML(e *etree.Element, p string) (err error) {
 	if err != nil {
 		return err
 	}
-	c.EncryptedData, err = parseBase64(path(p, "EncryptedData"), s)
+	c.EncryptedData, err = parseBase64(p, "EncryptedData", s)
 	return err
 }
 
@@ -33,7 +33,7 @@ func (c Cookie) appendXML(e *etree.Element) {
 	addBase64(e, "EncryptedData", c.EncryptedData)
 }
 
-func readCookie(e *etree.Element, p, name string) (Cookie, error) {
+func readCookie(e *Element, p, name string) (Cookie, error) {
 	var c Cookie
 	el, err := reqChild(e, p, name)
 	if err != nil {
@@ -50,13 +50,13 @@ type AuthorizationCookie struct {
 	CookieData []byte
 }
 
-func (a *AuthorizationCookie) readXML(e *etree.Element, p string) (err error) {
+func (a *AuthorizationCookie) readXML(e *Element, p string) (err error) {
 	a.PlugInID = optString(e, "PlugInId")
 	s, err := reqString(e, p, "CookieData")
 	if err != nil {
 		return err
 	}
-	a.CookieData, err = parseBase64(path(p, "CookieData"), s)
+	a.CookieData, err = parseBase64(p, "CookieData", s)
 	return err
 }
 
@@ -107,7 +107,7 @@ func (c Config) appendXML(e *etree.Element) {
 	}
 }
 
-func (c *Config) readXML(e *etree.Element, p string) (err error) {
+func (c *Config) readXML(e *Element, p string) (err error) {
 	if c.LastChange, err = reqTime(e, p, "LastChange"); err != nil {
 		return err
 	}
@@ -190,7 +190,7 @@ func (c ComputerInfo) appendXML(e *etree.Element) {
 	addInt(e, "ClientVersionQfeNumber", c.ClientVersionQfeNumber)
 }
 
-func (c *ComputerInfo) readXML(e *etree.Element, p string) (err error) {
+func (c *ComputerInfo) readXML(e *Element, p string) (err error) {
 	if c.DNSName, err = reqString(e, p, "DnsName"); err != nil {
 		return err
 	}
@@ -255,7 +255,7 @@ func (d Deployment) appendXML(e *etree.Element) {
 	}
 }
 
-func (d *Deployment) readXML(e *etree.Element, p string) (err error) {
+func (d *Deployment) readXML(e *Element, p string) (err error) {
 	if d.ID, err = reqInt(e, p, "ID"); err != nil {
 		return err
 	}
@@ -291,7 +291,7 @@ func (u UpdateInfo) appendXML(e *etree.Element) {
 	addString(e, "Xml", u.Xml)
 }
 
-func (u *UpdateInfo) readXML(e *etree.Element, p string) (err error) {
+func (u *UpdateInfo) readXML(e *Element, p string) (err error) {
 	if u.ID, err = reqInt(e, p, "ID"); err != nil {
 		return err
 	}
@@ -319,7 +319,7 @@ func appendUpdateInfos(e *etree.Element, name string, v []UpdateInfo) {
 	}
 }
 
-func readUpdateInfos(e *etree.Element, p, name string) ([]UpdateInfo, error) {
+func readUpdateInfos(e *Element, p, name string) ([]UpdateInfo, error) {
 	var out []UpdateInfo
 	for _, el := range children(child(e, name), "UpdateInfo") {
 		var u UpdateInfo
@@ -343,7 +343,7 @@ func (u UpdateIdentity) appendXML(e *etree.Element) {
 	addInt(e, "RevisionNumber", u.RevisionNumber)
 }
 
-func (u *UpdateIdentity) readXML(e *etree.Element, p string) (err error) {
+func (u *UpdateIdentity) readXML(e *Element, p string) (err error) {
 	if u.UpdateID, err = reqString(e, p, "UpdateID"); err != nil {
 		return err
 	}
@@ -369,14 +369,14 @@ func appendFileLocations(e *etree.Element, v []FileLocation) {
 	}
 }
 
-func readFileLocations(e *etree.Element, p string) ([]FileLocation, error) {
+func readFileLocations(e *Element, p string) ([]FileLocation, error) {
 	var out []FileLocation
 	for _, fl := range children(child(e, "FileLocations"), "FileLocation") {
 		s, err := reqString(fl, p+".FileLocations.FileLocation", "FileDigest")
 		if err != nil {
 			return nil, err
 		}
-		d, err := parseBase64(p+".FileLocations.FileLocation.FileDigest", s)
+		d, err := parseBase64(p+".FileLocations.FileLocation", "FileDigest", s)
 		if err != nil {
 			return nil, err
 		}

@@ -248,3 +248,18 @@ func TestFormatDateTimeLikeXmlSerializer(t *testing.T) {
 		}
 	}
 }
+
+// MarshalFault appends to a fixed frame for speed; the etree rendering of
+// the same fault is the reference it must equal, for every ErrorCode and for
+// texts that need escaping.
+func TestMarshalFaultMatchesEtree(t *testing.T) {
+	for _, code := range wusp.ErrorCodes() {
+		for _, msg := range []string{"", "parameters.OtherCachedUpdateIDs", `a <b> & "c"`} {
+			f := &wusp.Fault{Code: code, Message: msg, ID: wusp.NewGUID(), Method: wusp.OpSyncUpdates.QuotedSOAPAction(),
+				Actor: "http://wsus01:8530/ClientWebService/client.asmx?x=1&y=2", FaultString: wusp.DefaultFaultString}
+			if got, want := string(wusp.MarshalFault(f)), wusp.MarshalFaultWithEtree(f); got != want {
+				t.Errorf("%s %q:\n got %s\nwant %s", code, msg, got, want)
+			}
+		}
+	}
+}

@@ -30,24 +30,15 @@ func (e *ValueError) Error() string {
 	return fmt.Sprintf("element %s: %q is not a valid %s", e.Path, e.Value, e.Type)
 }
 
-func isNil(e *etree.Element) bool {
-	for _, a := range e.Attr {
-		if a.Key == "nil" && (a.Value == "1" || a.Value == "true") {
-			return true
-		}
-	}
-	return false
-}
-
 // child returns the first child element with the local name, or nil when it
 // is absent or nil.
-func child(e *etree.Element, name string) *etree.Element {
+func child(e *Element, name string) *Element {
 	if e == nil {
 		return nil
 	}
-	for _, t := range e.Child {
-		if c, ok := t.(*etree.Element); ok && c.Tag == name {
-			if isNil(c) {
+	for c := e.first; c != nil; c = c.next {
+		if c.Tag == name {
+			if c.nilled {
 				return nil
 			}
 			return c
@@ -56,13 +47,14 @@ func child(e *etree.Element, name string) *etree.Element {
 	return nil
 }
 
-func children(e *etree.Element, name string) []*etree.Element {
+// children returns the non-nil child elements with the local name.
+func children(e *Element, name string) []*Element {
 	if e == nil {
 		return nil
 	}
-	var out []*etree.Element
-	for _, t := range e.Child {
-		if c, ok := t.(*etree.Element); ok && c.Tag == name && !isNil(c) {
+	var out []*Element
+	for c := e.first; c != nil; c = c.next {
+		if c.Tag == name && !c.nilled {
 			out = append(out, c)
 		}
 	}
@@ -76,9 +68,9 @@ func path(parent, name string) string {
 	return parent + "." + name
 }
 
-func text(e *etree.Element) string { return strings.TrimSpace(e.Text()) }
+func text(e *Element) string { return strings.TrimSpace(e.Text()) }
 
-func reqChild(e *etree.Element, p, name string) (*etree.Element, error) {
+func reqChild(e *Element, p, name string) (*Element, error) {
 	c := child(e, name)
 	if c == nil {
 		return nil, &MissingError{path(p, name)}
@@ -86,14 +78,14 @@ func reqChild(e *etree.Element, p, name string) (*etree.Element, error) {
 	return c, nil
 }
 
-func optString(e *etree.Element, name string) string {
+func optString(e *Element, name string) string {
 	if c := child(e, name); c != nil {
 		return c.Text()
 	}
 	return ""
 }
 
-func reqString(e *etree.Element, p, name string) (string, error) {
+func reqString(e *Element, p, name string) (string, error) {
 	c, err := reqChild(e, p, name)
 	if err != nil {
 		return "", err
@@ -101,92 +93,95 @@ func reqString(e *etree.Element, p, name string) (string, error) {
 	return c.Text(), nil
 }
 
-func parseInt(p, s string) (int, error) {
+// The parse functions take the element's parent path and name apart and
+// join them only for an error: a request decodes without building strings.
+
+func parseInt(p, name, s string) (int, error) {
 	v, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil {
-		return 0, &ValueError{p, s, "int"}
+		return 0, &ValueError{path(p, name), s, "int"}
 	}
 	return v, nil
 }
 
-func reqInt(e *etree.Element, p, name string) (int, error) {
+func reqInt(e *Element, p, name string) (int, error) {
 	s, err := reqString(e, p, name)
 	if err != nil {
 		return 0, err
 	}
-	return parseInt(path(p, name), s)
+	return parseInt(p, name, s)
 }
 
-func optInt(e *etree.Element, p, name string) (int, error) {
+func optInt(e *Element, p, name string) (int, error) {
 	c := child(e, name)
 	if c == nil {
 		return 0, nil
 	}
-	return parseInt(path(p, name), c.Text())
+	return parseInt(p, name, c.Text())
 }
 
-func parseBool(p, s string) (bool, error) {
+func parseBool(p, name, s string) (bool, error) {
 	switch strings.TrimSpace(s) {
 	case "true", "1":
 		return true, nil
 	case "false", "0":
 		return false, nil
 	}
-	return false, &ValueError{p, s, "boolean"}
+	return false, &ValueError{path(p, name), s, "boolean"}
 }
 
-func reqBool(e *etree.Element, p, name string) (bool, error) {
+func reqBool(e *Element, p, name string) (bool, error) {
 	s, err := reqString(e, p, name)
 	if err != nil {
 		return false, err
 	}
-	return parseBool(path(p, name), s)
+	return parseBool(p, name, s)
 }
 
-func optBool(e *etree.Element, p, name string) (bool, error) {
+func optBool(e *Element, p, name string) (bool, error) {
 	c := child(e, name)
 	if c == nil {
 		return false, nil
 	}
-	return parseBool(path(p, name), c.Text())
+	return parseBool(p, name, c.Text())
 }
 
-func parseTime(p, s string) (time.Time, error) {
+func parseTime(p, name, s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t, nil
 		}
 	}
-	return time.Time{}, &ValueError{p, s, "dateTime"}
+	return time.Time{}, &ValueError{path(p, name), s, "dateTime"}
 }
 
-func reqTime(e *etree.Element, p, name string) (time.Time, error) {
+func reqTime(e *Element, p, name string) (time.Time, error) {
 	s, err := reqString(e, p, name)
 	if err != nil {
 		return time.Time{}, err
 	}
-	return parseTime(path(p, name), s)
+	return parseTime(p, name, s)
 }
 
-func optTime(e *etree.Element, p, name string) (time.Time, error) {
+func optTime(e *Element, p, name string) (time.Time, error) {
 	c := child(e, name)
 	if c == nil {
 		return time.Time{}, nil
 	}
-	return parseTime(path(p, name), c.Text())
+	return parseTime(p, name, c.Text())
 }
 
-func parseBase64(p, s string) ([]byte, error) {
+func parseBase64(p, name, s string) ([]byte, error) {
 	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
 	if err != nil {
-		return nil, &ValueError{p, s, "base64Binary"}
+		return nil, &ValueError{path(p, name), s, "base64Binary"}
 	}
 	return b, nil
 }
 
 // ints reads an ArrayOfInt; an absent or nil array is an empty slice.
-func ints(e *etree.Element, p, name string) ([]int, error) {
+func ints(e *Element, p, name string) ([]int, error) {
 	arr := child(e, name)
 	if arr == nil {
 		return nil, nil
@@ -194,16 +189,16 @@ func ints(e *etree.Element, p, name string) ([]int, error) {
 	items := children(arr, "int")
 	out := make([]int, 0, len(items))
 	for _, it := range items {
-		v, err := parseInt(path(p, name)+".int", it.Text())
+		v, err := strconv.Atoi(strings.TrimSpace(it.Text()))
 		if err != nil {
-			return nil, err
+			return nil, &ValueError{path(p, name) + ".int", it.Text(), "int"}
 		}
 		out = append(out, v)
 	}
 	return out, nil
 }
 
-func strs(e *etree.Element, name, item string) []string {
+func strs(e *Element, name, item string) []string {
 	arr := child(e, name)
 	if arr == nil {
 		return nil

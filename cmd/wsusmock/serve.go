@@ -18,6 +18,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/wsusmock/wsusmock/installroot"
 	"github.com/wsusmock/wsusmock/scenarios"
 	"github.com/wsusmock/wsusmock/soapserver"
 	"github.com/wsusmock/wsusmock/wsuslog"
@@ -39,6 +40,7 @@ type serveOptions struct {
 	verbose       bool
 	adminToken    string
 	journalSize   int
+	installRoot   string
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -58,6 +60,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&o.verbose, "v", false, "log every exchange")
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API (/__admin/) demands from every caller; without one it answers loopback callers only (default: $"+adminTokenEnv+")")
 	fs.IntVar(&o.journalSize, "journal-size", soapserver.DefaultJournalSize, "exchanges the journal (/__admin/journal) keeps; older ones are dropped and counted")
+	fs.StringVar(&o.installRoot, "install-root", "", "write a WSUS installation's files under this directory, as if it were %ProgramFiles%: the Client.dll whose file version remediation tools read (3.1.6001.66 once KB954960 is in) and registry.reg; rewritten on every change")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -112,6 +115,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}()
 		cfg.ServerLog = sl
 	}
+	if o.installRoot != "" {
+		cfg.OnChange = installRootWriter(o.installRoot, logger)
+	}
 	srv, err := soapserver.New(world, cfg)
 	if err != nil {
 		return err
@@ -163,6 +169,25 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	return nil
+}
+
+// installRootWriter returns the OnChange hook of --install-root: it
+// rewrites the files when what they say changes. A failed write is logged,
+// not fatal: the server goes on answering, and the next change tries again.
+func installRootWriter(dir string, logger *slog.Logger) func(soapserver.ServerInfo) {
+	var written installroot.Files // guarded by the server's writer lock, under which OnChange runs
+	return func(info soapserver.ServerInfo) {
+		f := installroot.Files{Product: info.Product, VersionString: info.Version, ClientDLLVersion: info.ClientDLLVersion}
+		if f == written {
+			return
+		}
+		if err := installroot.Write(dir, f); err != nil {
+			logger.Error("install root", "dir", dir, "err", err)
+			return
+		}
+		written = f
+		logger.Info("install root written", "dir", dir, "client_dll_version", f.ClientDLLVersion, "version_string", f.VersionString)
+	}
 }
 
 // loadScenario picks the scenario: a file when given, else a built-in.
