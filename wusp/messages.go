@@ -168,8 +168,8 @@ func (r *RegisterComputerRequest) readXML(e *Element) (err error) {
 // RegisterComputerResponse is empty.
 type RegisterComputerResponse struct{}
 
-func (*RegisterComputerResponse) appendXML(*etree.Element)     {}
-func (*RegisterComputerResponse) readXML(*Element) error { return nil }
+func (*RegisterComputerResponse) appendXML(*etree.Element) {}
+func (*RegisterComputerResponse) readXML(*Element) error   { return nil }
 
 // SyncUpdateParameters (MS-WUSP §2.2.2.2.4), the elements a 2008 agent sent.
 type SyncUpdateParameters struct {
