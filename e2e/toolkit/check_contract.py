@@ -101,8 +101,7 @@ TYPES = {
         "UpdateInfo": ["ID 1..1", "Deployment 0..1", "IsLeaf 1..1", "Xml 0..1"],
         "Deployment": ["ID 1..1", "Action 1..1", "Deadline 0..1", "IsAssigned 1..1", "LastChangeTime 1..1",
                        "DownloadPriority 0..1", "HardwareIds 0..1", "AutoSelect 0..1", "AutoDownload 0..1",
-                       "SupersedenceBehavior 0..1", "FlagBitmask 0..1", "ClientBehaviors 0..1"],
-        "ClientMetadata": ["MetadataType 1..1", "Metadata 1..1", "Verification 0..1"],
+                       "SupersedenceBehavior 0..1", "FlagBitmask 0..1"],
         "UpdateIdentity": ["UpdateID 1..1", "RevisionNumber 1..1"],
         "RefreshCacheResult": ["RevisionID 1..1", "GlobalID 0..1", "IsLeaf 1..1", "Deployment 0..1"],
         "ExtendedUpdateInfo": ["Updates 0..1", "FileLocations 0..1", "OutOfScopeRevisionIDs 0..1"],
@@ -206,9 +205,6 @@ SAMPLES = {
             "<HardwareIds><string>PCI\\VEN_8086&amp;DEV_27C5</string></HardwareIds>"
             "<AutoSelect>0</AutoSelect><AutoDownload>0</AutoDownload><SupersedenceBehavior>0</SupersedenceBehavior>"
             "<FlagBitmask>0</FlagBitmask>"
-            "<ClientBehaviors><ClientMetadata><MetadataType>Update</MetadataType><Metadata>x</Metadata>"
-            "<Verification Timestamp=\"2008-06-18T00:00:00Z\" LeafCertificateId=\"1\" Signature=\"AA==\" Algorithm=\"RSA\" />"
-            "</ClientMetadata></ClientBehaviors>"
             "</Deployment><IsLeaf>true</IsLeaf><Xml>" + CORE_XML + "</Xml></UpdateInfo>"
             "<UpdateInfo><ID>8863</ID><Deployment><ID>20002</ID><Action>Bundle</Action><IsAssigned>true</IsAssigned>"
             "<LastChangeTime>2008-06-18</LastChangeTime></Deployment><IsLeaf>false</IsLeaf><Xml>" + CORE_XML + "</Xml></UpdateInfo>"

@@ -38,16 +38,6 @@ const (
 	DeploymentActionBundle DeploymentAction = "Bundle"
 )
 
-type MetadataType string
-
-const (
-	MetadataTypeAudience MetadataType = "Audience"
-
-	MetadataTypeUpdate MetadataType = "Update"
-
-	MetadataTypeAdmin MetadataType = "Admin"
-)
-
 type XmlUpdateFragmentType string
 
 const (
@@ -360,30 +350,6 @@ type Deployment struct {
 	SupersedenceBehavior string `xml:"SupersedenceBehavior,omitempty" json:"SupersedenceBehavior,omitempty"`
 
 	FlagBitmask string `xml:"FlagBitmask,omitempty" json:"FlagBitmask,omitempty"`
-
-	ClientBehaviors *ArrayOfClientBehavior `xml:"ClientBehaviors,omitempty" json:"ClientBehaviors,omitempty"`
-}
-
-type ArrayOfClientBehavior struct {
-	ClientMetadata []*ClientMetadata `xml:"ClientMetadata,omitempty" json:"ClientMetadata,omitempty"`
-}
-
-type ClientMetadata struct {
-	MetadataType *MetadataType `xml:"MetadataType" json:"MetadataType,omitempty"`
-
-	Metadata string `xml:"Metadata" json:"Metadata,omitempty"`
-
-	Verification *Verification `xml:"Verification,omitempty" json:"Verification,omitempty"`
-}
-
-type Verification struct {
-	Timestamp soap.XSDDateTime `xml:"Timestamp,attr" json:"Timestamp,omitempty"`
-
-	LeafCertificateId uint32 `xml:"LeafCertificateId,attr" json:"LeafCertificateId,omitempty"`
-
-	Signature []byte `xml:"Signature,attr" json:"Signature,omitempty"`
-
-	Algorithm string `xml:"Algorithm,attr" json:"Algorithm,omitempty"`
 }
 
 type ArrayOfUpdateIdentity struct {
