@@ -3,7 +3,6 @@ package soapserver
 import (
 	"bytes"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -214,11 +213,23 @@ var contentTypeXML = []string{"text/xml; charset=utf-8"}
 // logRequest writes the Info line WSUS wrote for each web-service call.
 func (s *Server) logRequest(x *exchange) {
 	if sl := s.cfg.ServerLog; sl != nil {
-		sl.Request(x.thread, x.op.Name, x.client)
+		sl.Request(x.thread, logSource(x.op), x.client)
 	}
 }
 
-var _ = slog.LevelDebug
+// logSource is the Class.Method the log line names. ClientImplementation is
+// WSUS's class for the client web service (advisory 954960's stack); the
+// reporting service's class, WebService, is named in MS-WUSP's fault
+// samples; SimpleAuth's class name is our guess.
+func logSource(op wusp.Operation) string {
+	switch op.Service {
+	case wusp.SimpleAuth:
+		return "SimpleAuth." + op.Name
+	case wusp.Reporting:
+		return "WebService." + op.Name
+	}
+	return op.Name
+}
 
 // threadName names the w3wp worker "thread" of an exchange in the server
 // log, handed out round-robin as IIS's pool did.
