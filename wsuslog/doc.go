@@ -7,7 +7,7 @@
 // products write it. LangDutch reproduces the copy printed in the Dutch
 // edition of Security Advisory 954960, the only capture of the failing
 // scan we have, so that a mock run can be compared with it line by line
-// (see /work/shared/reference/advisory-954960-nl.md).
+// (see ../shared/reference/advisory-954960-nl.md beside this repository).
 //
 // The server side, as the mock's web service logs a failing SyncUpdates:
 //
