@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"bytes"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"os/exec"
@@ -124,6 +125,35 @@ var _ = Describe("The protocol core, against the built binary", func() {
 			wusp.MarshalRequest(wusp.OpGetConfig, &wusp.GetConfigRequest{ProtocolVersion: "1.0"}))
 		Expect(r.Status).To(Equal(http.StatusOK))
 		Expect(string(r.Body)).To(ContainSubstring("<GetConfigResponse"))
+	})
+
+	It("reads a request the way a 2008 agent wrote it: BOM, SOAP-ENV prefix, soapenc:arrayType, xsi:nil=\"1\"", func() {
+		cookie := handshake(m, "1.0")
+		body := "\ufeff" + `<?xml version="1.0" encoding="utf-8"?>
+<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/">
+  <SOAP-ENV:Body>
+    <SyncUpdates xmlns="http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService">
+      <cookie>
+        <Expiration>` + wusp.FormatDateTime(cookie.Expiration) + `</Expiration>
+        <EncryptedData>` + base64.StdEncoding.EncodeToString(cookie.EncryptedData) + `</EncryptedData>
+      </cookie>
+      <parameters>
+        <ExpressQuery>false</ExpressQuery>
+        <InstalledNonLeafUpdateIDs soapenc:arrayType="xsd:int[3]"><int>8001</int><int>8003</int><int>8010</int></InstalledNonLeafUpdateIDs>
+        <OtherCachedUpdateIDs xsi:nil="1" />
+        <SystemSpec xsi:nil="1" />
+        <CachedDriverIDs xsi:nil="1" />
+        <SkipSoftwareSync>false</SkipSoftwareSync>
+      </parameters>
+    </SyncUpdates>
+  </SOAP-ENV:Body>
+</SOAP-ENV:Envelope>`
+		r := post(m.URL+"/ClientWebService/client.asmx", wusp.OpSyncUpdates.QuotedSOAPAction(), []byte(body))
+		Expect(r.Status).To(Equal(http.StatusOK))
+		var sync wusp.SyncUpdatesResponse
+		Expect(wusp.ParseResponse(r.Body, wusp.OpSyncUpdates, &sync)).To(Succeed())
+		By("the Windows XP product, unlocked by the reported product family and detectoid")
+		Expect(sync.Result.NewUpdates).To(ContainElement(HaveField("ID", 8002)))
 	})
 
 	It("dispatches on the Body when a request has no SOAPAction", func() {
