@@ -7,6 +7,7 @@ require (
 	github.com/hooklift/gowsdl v0.5.0
 	github.com/onsi/ginkgo/v2 v2.34.0
 	github.com/onsi/gomega v1.44.0
+	github.com/orisano/gosax v1.1.4
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/text v0.38.0
 )
@@ -17,7 +18,6 @@ require (
 	github.com/go-task/slim-sprig/v3 v3.0.0 // indirect
 	github.com/google/go-cmp v0.7.0 // indirect
 	github.com/google/pprof v0.0.0-20260402051712-545e8a4df936 // indirect
-	github.com/orisano/gosax v1.1.4 // indirect
 	golang.org/x/mod v0.36.0 // indirect
 	golang.org/x/net v0.56.0 // indirect
 	golang.org/x/sync v0.21.0 // indirect
