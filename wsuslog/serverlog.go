@@ -67,10 +67,11 @@ type ServerLog struct {
 	lang    Lang
 	now     func() time.Time
 	entries chan *[]byte
-	closing chan struct{} // closed by Close; tells the writer to drain and stop
-	done    chan struct{} // closed by the writer goroutine when it has stopped
-	once    sync.Once     // guards close(closing)
-	bufs    sync.Pool     // of *[]byte, formatting buffers handed to the writer and back
+	syncs   chan chan error // Sync requests; the writer answers each once
+	closing chan struct{}   // closed by Close; tells the writer to drain and stop
+	done    chan struct{}   // closed by the writer goroutine when it has stopped
+	once    sync.Once       // guards close(closing)
+	bufs    sync.Pool       // of *[]byte, formatting buffers handed to the writer and back
 
 	// err is the first write or flush error; only the writer goroutine
 	// writes it, and Close reads it after done is closed.
@@ -93,6 +94,7 @@ func NewServerLog(w io.Writer, lang Lang, now func() time.Time) *ServerLog {
 		lang:    lang,
 		now:     now,
 		entries: make(chan *[]byte, 1024),
+		syncs:   make(chan chan error),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 	}
@@ -176,6 +178,20 @@ func (l *ServerLog) Close() error {
 	return l.err
 }
 
+// Sync waits until every entry logged before the call is written to the
+// underlying writer and flushed, and returns the first write error so
+// far. Tests call it to read a log that is complete up to a reply they
+// hold.
+func (l *ServerLog) Sync() error {
+	ack := make(chan error, 1)
+	select {
+	case l.syncs <- ack:
+		return <-ack
+	case <-l.done:
+		return l.err
+	}
+}
+
 // send hands b to the writer goroutine, blocking while its queue is full.
 func (l *ServerLog) send(b *[]byte) {
 	select {
@@ -224,6 +240,18 @@ func (l *ServerLog) run(bw *bufio.Writer) {
 		select {
 		case b := <-l.entries:
 			write(b)
+		case ack := <-l.syncs:
+			// Entries logged before Sync was called are queued already.
+			for drained := false; !drained; {
+				select {
+				case b := <-l.entries:
+					write(b)
+				default:
+					drained = true
+				}
+			}
+			flush()
+			ack <- l.err
 		case <-l.closing:
 			// Everything sent before Close was called is in the queue.
 			for {

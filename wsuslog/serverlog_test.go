@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -317,3 +318,45 @@ func BenchmarkServerLogRequest(b *testing.B) {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// Sync makes everything logged before it visible in the underlying writer,
+// without closing the log.
+func TestServerLogSync(t *testing.T) {
+	var buf syncedBuffer
+	l := wsuslog.NewServerLog(&buf, wsuslog.LangEnglish, nil)
+	defer l.Close()
+	for i := range 100 {
+		l.Request("w3wp.1", "SyncUpdates", strconv.Itoa(i))
+	}
+	if err := l.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(buf.String(), " request, Client="); got != 100 {
+		t.Fatalf("after Sync the writer holds %d of 100 lines", got)
+	}
+	l.Request("w3wp.1", "GetConfig", "")
+	if err := l.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "GetConfig request, Client=?") {
+		t.Fatal("a line logged after the first Sync is missing after the second")
+	}
+}
+
+// syncedBuffer lets a test read what the writer goroutine has written.
+type syncedBuffer struct {
+	mu sync.Mutex // guards b
+	b  bytes.Buffer
+}
+
+func (s *syncedBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncedBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
