@@ -2,6 +2,7 @@ package soapserver
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/wsusmock/wsusmock/scenarios"
@@ -11,7 +12,9 @@ import (
 // allComputers is the target group every WSUS client belongs to.
 const allComputers = "All Computers"
 
-// invoke decodes the request of x.op and runs it.
+// invoke decodes the request of x.op and runs it. It returns the reply
+// message, or nil with x.encoded set when the snapshot holds the reply
+// ready-made.
 func (s *Server) invoke(x *exchange, opEl *wusp.Element) (wusp.Message, error) {
 	switch x.op {
 	case wusp.OpGetConfig:
@@ -21,7 +24,7 @@ func (s *Server) invoke(x *exchange, opEl *wusp.Element) (wusp.Message, error) {
 		}
 		s.logRequest(x)
 		x.encoded = x.snap.configReply
-		return &wusp.GetConfigResponse{Result: x.snap.config}, nil
+		return nil, nil
 	case wusp.OpGetAuthorizationCookie:
 		var req wusp.GetAuthorizationCookieRequest
 		if err := wusp.DecodeRequest(opEl, &req); err != nil {
@@ -212,7 +215,7 @@ func (s *Server) syncUpdates(x *exchange, req *wusp.SyncUpdatesRequest) (wusp.Me
 		// then SoapUtilities turned it into InternalServerError with an
 		// empty Message (advisory 954960's server log).
 		if sl := s.cfg.ServerLog; sl != nil {
-			sl.DuplicateKey(x.thread, dupKey(dup))
+			sl.DuplicateKey(x.thread, strconv.Itoa(dup.Key))
 		}
 		return nil, wusp.NewFault(wusp.InternalServerError, "")
 	}

@@ -115,7 +115,6 @@ type snapshot struct {
 	world       *scenarios.World
 	faultStatus int
 	faultString string
-	config      wusp.Config
 	// configReply is the whole GetConfig response, encoded once: it
 	// depends on nothing but the world.
 	configReply []byte
@@ -209,10 +208,9 @@ func (s *Server) store(w *scenarios.World) {
 		world:       w,
 		faultStatus: s.cfg.FaultStatus,
 		faultString: sc.Fault.FaultString,
-		config:      configFor(w),
 		headers:     personaHeaders(w.Build()),
 	}
-	snap.configReply = wusp.MarshalResponse(wusp.OpGetConfig, &wusp.GetConfigResponse{Result: snap.config})
+	snap.configReply = wusp.MarshalResponse(wusp.OpGetConfig, &wusp.GetConfigResponse{Result: configFor(w)})
 	if snap.faultStatus == 0 {
 		snap.faultStatus = sc.Fault.HTTPStatus
 	}

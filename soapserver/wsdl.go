@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/wsusmock/wsusmock/fixtures"
-	"github.com/wsusmock/wsusmock/scenarios"
 )
 
 // wsdlAddress is the soap:address written in the WSDL fixtures. ASMX wrote
@@ -43,6 +42,3 @@ func (s *Server) serveGet(w http.ResponseWriter, r *http.Request, ep endpoint) {
 }
 
 func isWSDLQuery(q string) bool { return strings.EqualFold(q, "wsdl") }
-
-// dupKey renders the duplicate revision key as the Hashtable message did.
-func dupKey(e *scenarios.DuplicateKeyError) string { return strconv.Itoa(e.Key) }
