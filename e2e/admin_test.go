@@ -43,10 +43,7 @@ func (m *mock) adminCall(method, path, body string, out any) int {
 // wsusmockAdmin runs "wsusmock admin ARGS…" to completion, as a shell
 // script would.
 func wsusmockAdmin(args ...string) *gexec.Session {
-	session, err := gexec.Start(exec.Command(wsusmockBin, append([]string{"admin"}, args...)...), GinkgoWriter, GinkgoWriter)
-	Expect(err).NotTo(HaveOccurred())
-	Eventually(session, 20*time.Second).Should(gexec.Exit())
-	return session
+	return run(append([]string{"admin"}, args...)...)
 }
 
 // adminRefusal is the JSON shape of every admin API error.
