@@ -178,10 +178,6 @@ func utf16le(b []byte) []byte {
 	return out
 }
 
-func crlf(lines ...string) []byte {
-	return []byte(strings.Join(lines, "\r\n") + "\r\n")
-}
-
 // serverClock advances 7 ms on every call, so entries get distinct times.
 func serverClock(start time.Time) func() time.Time {
 	t := start
