@@ -2,7 +2,10 @@ package detect_test
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,16 +86,30 @@ func TestProbe(t *testing.T) {
 			t.Fatalf("%s (%s), notes %q", rep.Verdict, rep.Summary, rep.Notes)
 		}
 	})
+	// A probe that never hears the server's answer to the sync has no
+	// verdict: it is an error, never "clean".
 	t.Run("no server", func(t *testing.T) {
 		hs := httptest.NewServer(nil)
 		url := hs.URL + "/"
 		hs.Close()
 		rep, err := detect.Probe(ctx, url)
-		if err != nil {
-			t.Fatal(err) // a failed cycle is a verdict
+		var ie *detect.InconclusiveProbeError
+		if !errors.As(err, &ie) || !ie.Unreachable {
+			t.Fatalf("unreachable server: verdict %q, error %v; want an unreachable InconclusiveProbeError", rep.Verdict, err)
 		}
-		if rep.Verdict == detect.VerdictAffected {
-			t.Fatalf("unreachable server reported affected: %s", rep.Summary)
+		if !strings.Contains(err.Error(), "unreachable") || !strings.Contains(err.Error(), url) {
+			t.Errorf("error does not name the URL and the cause: %v", err)
+		}
+	})
+	t.Run("HTTP error without a SOAP fault", func(t *testing.T) {
+		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
+		}))
+		defer hs.Close()
+		rep, err := detect.Probe(ctx, hs.URL+"/")
+		var ie *detect.InconclusiveProbeError
+		if !errors.As(err, &ie) || ie.Unreachable {
+			t.Fatalf("503 server: verdict %q, error %v; want a reachable InconclusiveProbeError", rep.Verdict, err)
 		}
 	})
 }

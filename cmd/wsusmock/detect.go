@@ -29,9 +29,11 @@ succeeded), other-soap-fault, clean, unrecognised. The rules are those of
 package github.com/wsusmock/wsusmock/detect. "-" reads standard input.
 
 exit status, the first that applies: 10 an input is affected; 11 an input
-has another SOAP fault; 1 an input could not be read or a probe could not
-run (the other inputs are still reported); 12 an input is unrecognised;
-0 every input is clean or recovered. 2 is a usage error.
+has another SOAP fault; 1 an input could not be read, or a probe got no
+verdict (the server was unreachable or answered the sync with no SOAP
+reply: never reported clean; the other inputs are still reported); 12 an
+input is unrecognised; 0 every input is clean or recovered. 2 is a usage
+error.
 
 `
 
@@ -54,6 +56,11 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	files, err := parseDetectArgs(fs, args)
 	if err == nil && len(files) == 0 && len(probes) == 0 {
 		err = usageError{"detect: no FILE and no --probe given"}
+	}
+	for _, p := range probes {
+		if err == nil {
+			err = checkServerURL("--probe", p)
+		}
 	}
 	switch {
 	case errors.Is(err, flag.ErrHelp):
@@ -79,8 +86,13 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	for _, url := range probes {
 		rep, err := detect.Probe(ctx, url)
+		var ie *detect.InconclusiveProbeError
+		if errors.As(err, &ie) && ie.Unreachable {
+			fail(unreachableError{url, ie.Err})
+			continue
+		}
 		if err != nil {
-			fail(fmt.Errorf("probe %s: %w", url, err))
+			fail(err)
 			continue
 		}
 		reports = append(reports, rep)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -33,6 +34,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := checkServerURL("--server", *server); err != nil {
+		return err
+	}
 	if !isLoopbackURL(*server) {
 		return usageError{"-server must be a loopback address (127.0.0.0/8, ::1 or localhost)"}
 	}
@@ -41,6 +45,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *concurrency}, Timeout: 10 * time.Second}
 	target, err := prepareLoad(client, strings.TrimRight(*server, "/"), *op)
+	if ue := (*url.Error)(nil); errors.As(err, &ue) {
+		return unreachableError{*server, ue.Err}
+	}
 	if err != nil {
 		return err
 	}
@@ -49,9 +56,11 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	interrupted := ctx
 	ctx, cancel := context.WithTimeout(ctx, *duration)
 	defer cancel()
 	var next, failed atomic.Int64
+	var firstErr atomic.Pointer[error]
 	latencies := make([][]time.Duration, *concurrency)
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -61,6 +70,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				t0 := time.Now()
 				if err := target.send(ctx, client); err != nil {
 					failed.Add(1)
+					firstErr.CompareAndSwap(nil, &err)
 					continue
 				}
 				latencies[w] = append(latencies[w], time.Since(t0))
@@ -78,7 +88,13 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	slices.Sort(all)
 	n := len(all)
 	if n == 0 {
-		return errors.New("no request succeeded")
+		if interrupted.Err() != nil {
+			return errors.New("load: interrupted before any request succeeded")
+		}
+		if e := firstErr.Load(); e != nil {
+			return fmt.Errorf("load: no request succeeded; the first error: %w", *e)
+		}
+		return errors.New("load: no request succeeded")
 	}
 	fmt.Fprintf(stdout, "op=%s requests=%d errors=%d elapsed=%s rate=%.0f/s p50=%s p99=%s\n",
 		target.name, n, failed.Load(), elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(),
@@ -88,6 +104,11 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "server_pid=%d server_cpu=%s server_cpu_per_request=%.1fµs server_rss=%.1fMB server_peak_rss=%.1fMB\n",
 			*pid, cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(n+int(failed.Load())),
 			float64(after.rssKB)/1024, float64(after.hwmKB)/1024)
+	}
+	// An interrupted run is not a measurement of what was asked for: say
+	// so, and fail, so a script never records its partial figures.
+	if interrupted.Err() != nil {
+		return fmt.Errorf("load: interrupted after %d of %d requests; the figures above are partial", n+int(failed.Load()), *requests)
 	}
 	return nil
 }

@@ -70,6 +70,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	case errors.As(err, new(cycleFailedError)):
 		return exitCycleFailed
+	case errors.As(err, new(unreachableError)):
+		fmt.Fprintln(stderr, "wsusmock:", err)
+		return exitUnreachable
 	case errors.As(err, new(usageError)):
 		fmt.Fprintln(stderr, "wsusmock:", err)
 		return exitUsage
