@@ -52,8 +52,8 @@ func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		quiet                                           bool
 		timeout                                         time.Duration
 	)
-	fs := newFlagSet("client", "client --server URL (--profile NAME | --profile-file FILE) [flags]", stderr)
-	fs.StringVar(&server, "server", "", "WSUS server root, e.g. http://127.0.0.1:8530/ (required)")
+	fs := newFlagSet("client", "client [--server URL] (--profile NAME | --profile-file FILE) [flags]", stderr)
+	fs.StringVar(&server, "server", defaultServerURL, "WSUS server root URL")
 	fs.StringVar(&profileName, "profile", "", "built-in client profile: "+strings.Join(wuaclient.BuiltinProfiles(), ", "))
 	fs.StringVar(&profileFile, "profile-file", "", "client profile in this YAML file instead of a built-in one")
 	fs.StringVar(&logFile, "log", "", "append the WindowsUpdate.log lines to this file (CRLF line ends, as WUA writes)")
@@ -69,8 +69,6 @@ func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	switch {
-	case server == "":
-		return usageError{"client: --server is required"}
 	case checkServerURL("--server", server) != nil:
 		return checkServerURL("--server", server)
 	case (profileName == "") == (profileFile == ""):

@@ -25,7 +25,7 @@ import (
 // README's performance table records.
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("load", "load --server URL [flags]", stderr)
-	server := fs.String("server", "http://127.0.0.1:8530", "server root URL (loopback only: this is a load generator)")
+	server := fs.String("server", defaultServerURL, "server root URL (loopback only: this is a load generator)")
 	op := fs.String("op", "syncupdates", "request to repeat: getconfig, or syncupdates (an Office 2003 client's third SyncUpdates: the KB954960 fault on a failing scenario)")
 	requests := fs.Int("requests", 20000, "number of requests to send (the run stops at whichever of -requests and -duration comes first)")
 	concurrency := fs.Int("concurrency", 8, "concurrent connections")

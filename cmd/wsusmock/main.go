@@ -18,6 +18,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -107,7 +108,7 @@ func newFlagSet(name, synopsis string, w io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(w)
 	fs.Usage = func() {
-		fmt.Fprintf(w, "usage: wsusmock %s\n\nflags:\n", synopsis)
+		fmt.Fprintf(w, "usage: wsusmock %s\n\nflags (each also settable as $%s, e.g. $%s):\n", synopsis, envName("FLAG"), envName("server"))
 		fs.PrintDefaults()
 	}
 	return fs
@@ -123,5 +124,33 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
 	}
-	return nil
+	return flagsFromEnv(fs)
+}
+
+// flagsFromEnv gives every flag not set on the command line the value of
+// its environment variable, WSUSMOCK_ and the flag's name in upper case
+// with "-" as "_" (--server is WSUSMOCK_SERVER, --fault-status is
+// WSUSMOCK_FAULT_STATUS), so a container or a CI job configures the
+// commands without a command line. The command line wins.
+func flagsFromEnv(fs *flag.FlagSet) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] || err != nil {
+			return
+		}
+		name := envName(f.Name)
+		if v, ok := os.LookupEnv(name); ok {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = usageError{fmt.Sprintf("%s: $%s=%q: %v", fs.Name(), name, v, e)}
+			}
+		}
+	})
+	return err
+}
+
+// envName is the environment variable of a flag.
+func envName(flagName string) string {
+	return "WSUSMOCK_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }

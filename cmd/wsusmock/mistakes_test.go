@@ -87,3 +87,28 @@ func TestLoadInterrupted(t *testing.T) {
 		t.Errorf("stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 	}
 }
+
+// Every flag can come from the environment, as WSUSMOCK_ and its name;
+// the command line wins, and a bad value names its variable.
+func TestFlagsFromEnvironment(t *testing.T) {
+	dead := httptest.NewServer(nil)
+	deadURL := dead.URL
+	dead.Close()
+
+	t.Setenv("WSUSMOCK_SERVER", deadURL)
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"client", "--profile", "xp-sp3", "--quiet"}, &stdout, &stderr); code != exitUnreachable || !strings.Contains(stderr.String(), deadURL) {
+		t.Errorf("$WSUSMOCK_SERVER not used: exit %d, stderr %s", code, stderr.String())
+	}
+
+	stderr.Reset()
+	if code := run(context.Background(), []string{"client", "--server", "localhost:1", "--profile", "xp-sp3"}, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), "localhost:1") {
+		t.Errorf("the command line did not win over $WSUSMOCK_SERVER: exit %d, stderr %s", code, stderr.String())
+	}
+
+	t.Setenv("WSUSMOCK_TIMEOUT", "soon")
+	stderr.Reset()
+	if code := run(context.Background(), []string{"client", "--profile", "xp-sp3"}, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), `$WSUSMOCK_TIMEOUT="soon"`) {
+		t.Errorf("bad $WSUSMOCK_TIMEOUT: exit %d, stderr %s", code, stderr.String())
+	}
+}

@@ -6,6 +6,11 @@ import (
 	"strings"
 )
 
+// defaultServerURL is where every client-side command looks for the server
+// unless --server or $WSUSMOCK_SERVER says otherwise: serve's default
+// address.
+const defaultServerURL = "http://127.0.0.1:8530"
+
 // checkServerURL refuses a server URL that is not an absolute http(s) URL
 // before any request is made. "127.0.0.1:8530" parses as a URL with the
 // scheme "127.0.0.1", so a missing scheme is caught here and answered with
