@@ -6,6 +6,10 @@
 //	wsusmock scenarios           list the built-in scenarios
 //	wsusmock admin COMMAND       control a running server through its admin API
 //	wsusmock client [flags]      run a simulated WUA 7.x detection cycle
+//	wsusmock detect [flags] FILE run the reference detector over logs or a live server
+//	wsusmock load [flags]        send a bounded load and report its cost
+//	wsusmock version             print the binary's version
+//	wsusmock healthcheck         ask a running server's /healthz
 //
 // Run "wsusmock COMMAND -h" for a command's flags.
 package main
@@ -56,6 +60,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runClient(ctx, rest, stdout, stderr)
 	case "detect":
 		return runDetect(ctx, rest, stdout, stderr)
+	case "version":
+		err = runVersion(rest, stdout, stderr)
+	case "healthcheck":
+		err = runHealthcheck(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return exitOK
@@ -97,6 +105,9 @@ commands:
   load        send a bounded load to a server on loopback and report its cost
   client      run a simulated Windows Update Agent detection cycle against a server
   detect      look for advisory 954960 in client and server logs, or probe a server
+  admin       control a running server: hotfix, approvals, scenario, faults, journal
+  version     print the version of this binary
+  healthcheck ask a running server's /healthz (for container health checks)
 
 Run "wsusmock COMMAND -h" for the flags of a command.
 `)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -110,5 +111,26 @@ func TestFlagsFromEnvironment(t *testing.T) {
 	stderr.Reset()
 	if code := run(context.Background(), []string{"client", "--profile", "xp-sp3"}, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), `$WSUSMOCK_TIMEOUT="soon"`) {
 		t.Errorf("bad $WSUSMOCK_TIMEOUT: exit %d, stderr %s", code, stderr.String())
+	}
+}
+
+// "version" names the binary's build; "healthcheck" is what the container
+// image's HEALTHCHECK runs: 0 and "ok" for a live server, the unreachable
+// status for a dead one.
+func TestVersionAndHealthcheck(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"version"}, &stdout, &stderr); code != exitOK || !strings.HasPrefix(stdout.String(), "wsusmock ") || !strings.Contains(stdout.String(), runtime.Version()) {
+		t.Errorf("version: exit %d, stdout %q", code, stdout.String())
+	}
+
+	srv := wsustest.NewServer(scenarios.DefaultScenario)
+	defer srv.Close()
+	stdout.Reset()
+	if code := run(context.Background(), []string{"healthcheck", "--server", srv.URL}, &stdout, &stderr); code != exitOK || strings.TrimSpace(stdout.String()) != "ok" {
+		t.Errorf("healthcheck of a live server: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+	srv.Close()
+	if code := run(context.Background(), []string{"healthcheck", "--server", srv.URL}, &stdout, &stderr); code != exitUnreachable {
+		t.Errorf("healthcheck of a stopped server: exit %d, want %d", code, exitUnreachable)
 	}
 }
