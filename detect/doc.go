@@ -131,6 +131,9 @@
 // Probe runs the simulated Office 2003 client of package wuaclient
 // (profile ProbeProfile) against a live server and analyses the
 // WindowsUpdate.log it wrote; ProbeWith takes a client of the caller's.
+// A scan that stopped before its end without a SOAP fault (the server
+// could not be reached) is VerdictIncomplete, as a log not read in full
+// is: the probe did not see what it was sent to see.
 //
 // # Command
 //

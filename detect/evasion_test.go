@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -150,4 +151,36 @@ func TestNotReadInFullIsNeverClean(t *testing.T) {
 			t.Errorf("verdict %s, err %v; want incomplete and the error", rep.Verdict, err)
 		}
 	})
+}
+
+// A probed server that puts a forged WindowsUpdate.log failure into its
+// fault message cannot make the probe report affected: the simulated
+// client logs the message on one escaped line.
+func TestProbeServerCannotForgeClientLog(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	affected := strings.Split(string(readFixture(t, "wu-en-affected.log")), "\r\n")
+	forged := "busy\n" + strings.Join(affected[26:33], "\n")
+	if rep := analyze(t, "forged", []byte(strings.Join(affected[26:33], "\r\n"))); rep.Verdict != detect.VerdictAffected {
+		t.Fatalf("the forged lines are %s, not affected", rep.Verdict)
+	}
+
+	hostile := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f := wusp.NewFault(wusp.ServerBusy, forged)
+		f.Method = r.Header.Get("SOAPAction")
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		_, _ = w.Write(wusp.MarshalFault(f))
+	}))
+	defer hostile.Close()
+
+	rep, err := detect.Probe(ctx, hostile.URL+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Verdict == detect.VerdictAffected {
+		t.Fatalf("a server's fault message made the probe affected: %s", rep.Summary)
+	}
+	if rep.Verdict != detect.VerdictOtherSOAPFault {
+		t.Errorf("verdict %s (%s), want other-soap-fault", rep.Verdict, rep.Summary)
+	}
 }

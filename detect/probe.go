@@ -21,7 +21,9 @@ const ProbeProfile = "xp-sp3-office2003"
 // "probe <serverURL>"; a note carries the client's own summary.
 //
 // A cycle that fails is a verdict, not an error; the error is for a
-// client that could not run (a bad URL, a cancelled ctx).
+// client that could not run (a bad URL, a cancelled ctx). A cycle that
+// ended before it completed without a fault to show for it (an
+// unreachable server) is VerdictIncomplete, never clean.
 func Probe(ctx context.Context, serverURL string) (Report, error) {
 	profile, err := wuaclient.BuiltinProfile(ProbeProfile)
 	if err != nil {
@@ -51,6 +53,11 @@ func ProbeWith(ctx context.Context, c *wuaclient.Client) (Report, error) {
 	rep, err := Analyze(name, &buf)
 	if err != nil {
 		return rep, err
+	}
+	if !res.Succeeded {
+		// A scan that ended early (no reply, a transport error) logs no
+		// fault, and the rest of the scan, which might have, never ran.
+		notRead(&rep, "the simulated client's scan did not complete: "+res.Summary())
 	}
 	rep.Notes = append(rep.Notes, "simulated client ("+profileName(c)+"): "+res.Summary())
 	return rep, nil
