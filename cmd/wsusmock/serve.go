@@ -40,6 +40,7 @@ type serveOptions struct {
 	verbose       bool
 	adminToken    string
 	journalSize   int
+	journalBytes  int64
 	installRoot   string
 }
 
@@ -60,6 +61,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&o.verbose, "v", false, "log every exchange")
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API (/__admin/) demands from every caller; without one it answers loopback callers only (default: $"+adminTokenEnv+")")
 	fs.IntVar(&o.journalSize, "journal-size", soapserver.DefaultJournalSize, "exchanges the journal (/__admin/journal) keeps; older ones are dropped and counted")
+	fs.Int64Var(&o.journalBytes, "journal-bytes", soapserver.DefaultJournalBytes, "bytes of memory the journal's entries may take; the oldest are dropped and counted beyond it")
 	fs.StringVar(&o.installRoot, "install-root", "", "write a WSUS installation's files under this directory, as if it were %ProgramFiles%: the Client.dll whose file version remediation tools read (3.1.6001.66 once KB954960 is in) and registry.reg; rewritten on every change")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -75,6 +77,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if o.journalSize < 1 {
 		return usageError{fmt.Sprintf("-journal-size %d: must be at least 1", o.journalSize)}
+	}
+	if o.journalBytes < 1 {
+		return usageError{fmt.Sprintf("-journal-bytes %d: must be at least 1", o.journalBytes)}
 	}
 	if o.adminToken == "" {
 		o.adminToken = os.Getenv(adminTokenEnv)
@@ -100,7 +105,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	cfg := soapserver.Config{FaultStatus: o.faultStatus, CookieKey: []byte(o.cookieKey), CookieLifetime: o.cookieLife, Logger: logger,
-		AdminToken: o.adminToken, JournalSize: o.journalSize}
+		AdminToken: o.adminToken, JournalSize: o.journalSize, JournalBytes: o.journalBytes}
 	if o.serverLog != "" {
 		f, err := os.OpenFile(o.serverLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
