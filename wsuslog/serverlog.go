@@ -60,7 +60,8 @@ const framePrefix = "   at "
 // The methods are safe for concurrent use and cheap for the caller: an
 // entry is formatted into a pooled buffer on the calling goroutine and
 // passed to a single writer goroutine that owns a bufio.Writer and
-// flushes whenever it runs out of work. When the writer falls behind,
+// flushes whenever it runs out of work. Each write to w holds whole
+// entries, so w may be a writer that rotates files between writes. When the writer falls behind,
 // callers block; no entry is ever dropped. Entries logged after Close
 // has been called are discarded.
 type ServerLog struct {
@@ -233,6 +234,13 @@ func (l *ServerLog) put(b *[]byte) {
 func (l *ServerLog) run(bw *bufio.Writer) {
 	defer close(l.done)
 	write := func(b *[]byte) {
+		// An entry that does not fit what is left of the buffer goes
+		// out after a flush, so every write to the underlying writer
+		// holds whole entries: a writer that rotates files between
+		// writes never splits one.
+		if l.err == nil && len(*b) > bw.Available() && bw.Buffered() > 0 {
+			l.err = bw.Flush()
+		}
 		if l.err == nil {
 			_, l.err = bw.Write(*b)
 		}

@@ -41,6 +41,8 @@ type serveOptions struct {
 	adminToken    string
 	journalSize   int
 	journalBytes  int64
+	logMaxMiB     int
+	logBackups    int
 	installRoot   string
 }
 
@@ -57,6 +59,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key for -tls-cert")
 	fs.BoolVar(&o.tlsSelfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate made at start (for port 8531 experiments)")
 	fs.StringVar(&o.serverLog, "server-log", "", "write a WSUS SoftwareDistribution.log to this file")
+	fs.IntVar(&o.logMaxMiB, "server-log-max-size", 0, "rotate -server-log when it would pass this many MiB (0: never)")
+	fs.IntVar(&o.logBackups, "server-log-backups", defaultServerLogBackups, "rotated server logs to keep with -server-log-max-size (0: all)")
 	fs.StringVar(&o.logLang, "log-lang", "en", "language of -server-log: en, or nl as advisory 954960's Dutch copy shows it")
 	fs.BoolVar(&o.verbose, "v", false, "log every exchange")
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API (/__admin/) demands from every caller; without one it answers loopback callers only (default: $"+adminTokenEnv+")")
@@ -77,6 +81,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if o.journalSize < 1 {
 		return usageError{fmt.Sprintf("-journal-size %d: must be at least 1", o.journalSize)}
+	}
+	if o.logMaxMiB < 0 || o.logBackups < 0 {
+		return usageError{fmt.Sprintf("-server-log-max-size %d, -server-log-backups %d: must not be negative", o.logMaxMiB, o.logBackups)}
 	}
 	if o.journalBytes < 1 {
 		return usageError{fmt.Sprintf("-journal-bytes %d: must be at least 1", o.journalBytes)}
@@ -107,9 +114,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg := soapserver.Config{FaultStatus: o.faultStatus, CookieKey: []byte(o.cookieKey), CookieLifetime: o.cookieLife, Logger: logger,
 		AdminToken: o.adminToken, JournalSize: o.journalSize, JournalBytes: o.journalBytes}
 	if o.serverLog != "" {
-		f, err := os.OpenFile(o.serverLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		f, err := openServerLog(o.serverLog, o.logMaxMiB, o.logBackups)
 		if err != nil {
-			return fmt.Errorf("server log: %w", err)
+			return err
 		}
 		defer f.Close()
 		sl := wsuslog.NewServerLog(f, lang, time.Now)
