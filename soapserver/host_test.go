@@ -1,4 +1,4 @@
-package soapserver_test
+package soapserver
 
 import (
 	"bytes"
@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wsusmock/wsusmock/soapserver"
 	"github.com/wsusmock/wsusmock/wusp"
 )
 
@@ -51,7 +50,7 @@ func wellFormed(t *testing.T, doc []byte, name string) []string {
 // The Host header a client sent is escaped where the server reflects it:
 // the WSDL's soap:address and a fault's faultactor.
 func TestHostHeaderEscaped(t *testing.T) {
-	srv := newBareServer(t, "sp1-office2003", soapserver.Config{})
+	srv := newTestServer(t, "sp1-office2003", Config{})
 	serve := func(req *http.Request) []byte {
 		req.Host = hostileHost
 		rec := httptest.NewRecorder()
