@@ -86,18 +86,29 @@ func (e *JournalEntry) size() int64 {
 // truncatedMarker ends a journal field that was cut at maxJournalField.
 const truncatedMarker = "[truncated]"
 
-// journalText returns s as an entry keeps it: a copy, so that the entry
-// never holds on to the request it was cut from, of at most
-// maxJournalField bytes and a marker.
+// journalText returns s as an entry keeps it: at most maxJournalField
+// bytes, a longer s cut and copied with a marker, so that the entry never
+// holds on to a large string it was cut from. Fields that may be short
+// parts of a large string (a client ID is a part of the request body)
+// go through journalCopy instead.
 func journalText(s string) string {
 	if len(s) <= maxJournalField {
-		return strings.Clone(s)
+		return s
 	}
 	cut := maxJournalField
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
 	return s[:cut] + truncatedMarker // a new string, not a part of s
+}
+
+// journalCopy is journalText for a string that may be a part of a larger
+// one: it is copied even when short.
+func journalCopy(s string) string {
+	if len(s) <= maxJournalField {
+		return strings.Clone(s)
+	}
+	return journalText(s)
 }
 
 // journal is a bounded ring of exchanges. Writers take no lock: each claims
@@ -213,9 +224,9 @@ func (s *Server) record(x *exchange) {
 	e := &JournalEntry{
 		Time:           s.cfg.Now(),
 		Remote:         journalText(x.r.RemoteAddr),
-		Path:           journalText(x.r.URL.Path),
+		Path:           journalCopy(x.r.URL.Path), // may be a part of the request line
 		Operation:      x.op.Name,
-		ClientID:       journalText(x.client),
+		ClientID:       journalCopy(x.client),
 		Status:         x.status,
 		Fault:          journalText(x.fault),
 		FaultID:        journalText(x.faultID),
