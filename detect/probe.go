@@ -20,12 +20,12 @@ const ProbeProfile = "xp-sp3-office2003"
 // client wrote, with the same rules as Analyze. The Report is named
 // "probe <serverURL>"; a note carries the client's own summary.
 //
-// A cycle that ends in a WSUS or SOAP fault is a verdict, not an error.
-// A cycle that never got the server's answer to the sync (the server is
-// unreachable, answers with a bare HTTP error, or never converges) is an
-// *InconclusiveProbeError: it has no verdict, and is never reported
-// clean. The other errors are for a client that could not run (a bad URL,
-// a cancelled ctx).
+// A cycle that fails is a verdict, not an error. A server that gave no
+// reply at all is an *UnreachableError: the probe could not run. A cycle
+// that reached the server but ended before it completed without a fault
+// to show for it (an HTTP error, an unreadable reply) is
+// VerdictIncomplete. Neither is ever clean. The other errors are for a
+// client that could not run (a bad URL, a cancelled ctx).
 func Probe(ctx context.Context, serverURL string) (Report, error) {
 	profile, err := wuaclient.BuiltinProfile(ProbeProfile)
 	if err != nil {
@@ -48,15 +48,10 @@ func ProbeWith(ctx context.Context, c *wuaclient.Client) (Report, error) {
 	if err != nil {
 		return Report{}, fmt.Errorf("detect: %s: %w", name, err)
 	}
-	// A cycle that never heard the server's answer to the sync has no
-	// verdict to give: its log would read as one without a SOAP fault,
-	// and a probe must never call a server it could not reach clean.
-	if !res.Conclusive() {
-		e := &InconclusiveProbeError{URL: c.ServerURL, Summary: res.Summary(), Err: res.Err}
-		if cause := res.Unreachable(); cause != nil {
-			e.Unreachable, e.Err = true, cause
-		}
-		return Report{}, e
+	// No reply at all says nothing about the server: the probe did not
+	// run, and must never be read as a verdict.
+	if cause := res.Unreachable(); cause != nil {
+		return Report{}, &UnreachableError{URL: c.ServerURL, Err: cause}
 	}
 	var buf bytes.Buffer
 	if err := wsuslog.NewClientLogWriter(&buf).Log(res.Log...); err != nil {
@@ -65,6 +60,11 @@ func ProbeWith(ctx context.Context, c *wuaclient.Client) (Report, error) {
 	rep, err := Analyze(name, &buf)
 	if err != nil {
 		return rep, err
+	}
+	if !res.Succeeded {
+		// A scan that ended early (no reply, a transport error) logs no
+		// fault, and the rest of the scan, which might have, never ran.
+		notRead(&rep, "the simulated client's scan did not complete: "+res.Summary())
 	}
 	rep.Notes = append(rep.Notes, "simulated client ("+profileName(c)+"): "+res.Summary())
 	return rep, nil
@@ -77,22 +77,16 @@ func profileName(c *wuaclient.Client) string {
 	return "custom profile"
 }
 
-// InconclusiveProbeError is a probe whose simulated cycle ended without
-// anything the server said about the sync: no reply at all (Unreachable),
-// an HTTP error without a SOAP fault, an unreadable reply, or a sync that
-// did not converge.
-type InconclusiveProbeError struct {
-	URL         string
-	Unreachable bool
-	Summary     string // the simulated client's summary line
-	Err         error
+// UnreachableError is a probe whose server gave no HTTP reply at all:
+// the connection was refused, the name did not resolve, the TLS handshake
+// failed or the request timed out.
+type UnreachableError struct {
+	URL string
+	Err error
 }
 
-func (e *InconclusiveProbeError) Error() string {
-	if e.Unreachable {
-		return fmt.Sprintf("detect: probe %s: server unreachable, no verdict: %v", e.URL, e.Err)
-	}
-	return fmt.Sprintf("detect: probe %s: no verdict, the cycle ended without the server's answer to the sync: %v (%s)", e.URL, e.Err, e.Summary)
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("detect: probe %s: server unreachable: %v", e.URL, e.Err)
 }
 
-func (e *InconclusiveProbeError) Unwrap() error { return e.Err }
+func (e *UnreachableError) Unwrap() error { return e.Err }

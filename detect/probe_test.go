@@ -86,30 +86,34 @@ func TestProbe(t *testing.T) {
 			t.Fatalf("%s (%s), notes %q", rep.Verdict, rep.Summary, rep.Notes)
 		}
 	})
-	// A probe that never hears the server's answer to the sync has no
-	// verdict: it is an error, never "clean".
+	// A server that gives no reply at all is an error: the probe could not
+	// run. It is never a verdict, least of all "clean".
 	t.Run("no server", func(t *testing.T) {
 		hs := httptest.NewServer(nil)
 		url := hs.URL + "/"
 		hs.Close()
 		rep, err := detect.Probe(ctx, url)
-		var ie *detect.InconclusiveProbeError
-		if !errors.As(err, &ie) || !ie.Unreachable {
-			t.Fatalf("unreachable server: verdict %q, error %v; want an unreachable InconclusiveProbeError", rep.Verdict, err)
+		var ue *detect.UnreachableError
+		if !errors.As(err, &ue) {
+			t.Fatalf("unreachable server: verdict %q, error %v; want an UnreachableError", rep.Verdict, err)
 		}
 		if !strings.Contains(err.Error(), "unreachable") || !strings.Contains(err.Error(), url) {
 			t.Errorf("error does not name the URL and the cause: %v", err)
 		}
 	})
+	// A server that answers the sync with a bare HTTP error showed no
+	// fault, but the scan never ran to its end: incomplete, not clean.
 	t.Run("HTTP error without a SOAP fault", func(t *testing.T) {
 		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
 		}))
 		defer hs.Close()
 		rep, err := detect.Probe(ctx, hs.URL+"/")
-		var ie *detect.InconclusiveProbeError
-		if !errors.As(err, &ie) || ie.Unreachable {
-			t.Fatalf("503 server: verdict %q, error %v; want a reachable InconclusiveProbeError", rep.Verdict, err)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Verdict != detect.VerdictIncomplete {
+			t.Fatalf("503 server reported %s, want incomplete: %s", rep.Verdict, rep.Summary)
 		}
 	})
 }
