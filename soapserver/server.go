@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -57,6 +58,10 @@ type Config struct {
 	// calls come in the order of the changes. It must not call the server's
 	// control methods.
 	OnChange func(ServerInfo)
+	// SelfUpdate, when set, is the self-update content directory served
+	// under /selfupdate/ (a copy of a WSUS install's Selfupdate folder);
+	// nil serves a placeholder wuident.cab only.
+	SelfUpdate fs.FS
 }
 
 const (
@@ -273,6 +278,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p == "/healthz" {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
+		return
+	}
+	if strings.HasPrefix(p, selfUpdatePrefix) {
+		s.serveSelfUpdate(w, r)
 		return
 	}
 	ep, ok := lookupEndpoint(p)

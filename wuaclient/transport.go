@@ -88,7 +88,7 @@ func (cy *cycle) call(endpoint *url.URL, op wusp.Operation, req, resp wusp.Messa
 		return &exchangeError{op: op.Name, status: status, err: perr}
 	case status != http.StatusOK:
 		return &exchangeError{op: op.Name, status: status, err: &TransportError{Op: op.Name, HR: HTTPStatusHRESULT(status),
-			Status: status, SOAPClientError: soapClientErrorServer, Err: errors.New(statusText(status))}}
+			Status: status, SOAPClientError: soapClientErrorHTTP, Err: errors.New(statusText(status))}}
 	case perr != nil:
 		return &exchangeError{op: op.Name, status: status, err: &TransportError{Op: op.Name, HR: SOAPClientParse,
 			Status: status, SOAPClientError: 10, Err: fmt.Errorf("unreadable reply: %w", perr)}}
