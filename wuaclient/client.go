@@ -561,7 +561,7 @@ func (cy *cycle) report(eventID int, hr HRESULT, status, text string, replacemen
 	ev := wusp.ReportingEvent{
 		ClientID:           cy.c.Profile.SusClientID(),
 		TimeAtTarget:       now.UTC(),
-		EventInstanceID:    wusp.NewGUID(),
+		EventInstanceID:    strings.ToUpper(wusp.NewGUID()),
 		NamespaceID:        eventNamespaceID,
 		EventID:            eventID,
 		SourceID:           eventSourceID,
@@ -570,6 +570,7 @@ func (cy *cycle) report(eventID int, hr HRESULT, status, text string, replacemen
 		AppName:            callerID,
 		ReplacementStrings: replacement,
 	}
+	cy.c.Profile.describe(&ev)
 	cy.res.Events = append(cy.res.Events, ev)
 	cy.log(reportEvent(ev.EventInstanceID, now, eventID, eventSourceID, hr, status, text))
 	if cy.cookie == nil || cy.ctx.Err() != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -585,5 +586,63 @@ func TestDetectClosesAUBlock(t *testing.T) {
 	last := res.Log[len(res.Log)-1]
 	if last.Component != "Report" {
 		t.Errorf("last line %s %q, want the reporter's", last.Component, last.Text)
+	}
+}
+
+// The requests have the shape ATL Server's SOAP client gives them
+// (atlsoap.h: CResponseGenerator::StartEnvelope, GenerateArrayInfo,
+// GenerateNull), which is what WUA 7.x sent.
+func TestRequestsHaveATLShape(t *testing.T) {
+	fake, srv := newFake(t)
+	detect(t, newClient(t, srv.URL, xpProfile))
+	body := func(op string) string {
+		for i, a := range fake.Ops() {
+			if a == op {
+				return fake.bodies[i]
+			}
+		}
+		t.Fatalf("no %s request", op)
+		return ""
+	}
+	for i, b := range fake.bodies {
+		if !strings.HasPrefix(b, `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/">`) {
+			t.Errorf("request %d (%s) does not open as ATL does: %.200s", i, fake.Ops()[i], b)
+		}
+	}
+	getCookie := body("GetCookie")
+	for _, want := range []string{
+		`<authCookies xmlns:q1="http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService" soapenc:arrayType="q1:AuthorizationCookie[1]"><AuthorizationCookie>`,
+		`<oldCookie><Expiration>0001-01-01T00:00:00Z</Expiration><EncryptedData xsi:nil="1"/></oldCookie>`,
+	} {
+		if !strings.Contains(getCookie, want) {
+			t.Errorf("GetCookie lacks %s:\n%s", want, getCookie)
+		}
+	}
+	if !regexp.MustCompile(`<currentTime>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ</currentTime>`).MatchString(getCookie) {
+		t.Errorf("currentTime not to the second:\n%s", getCookie)
+	}
+	// The first SyncUpdates has nothing cached: NULL arrays.
+	firstSync := body("SyncUpdates")
+	for _, want := range []string{`<InstalledNonLeafUpdateIDs xsi:nil="1"/>`, `<OtherCachedUpdateIDs xsi:nil="1"/>`, `<CachedDriverIDs xsi:nil="1"/>`} {
+		if !strings.Contains(firstSync, want) {
+			t.Errorf("first SyncUpdates lacks %s:\n%s", want, firstSync)
+		}
+	}
+	if !regexp.MustCompile(`<OtherCachedUpdateIDs soapenc:arrayType="xsd:int\[\d+\]"><int>`).MatchString(strings.Join(fake.bodies, "")) {
+		t.Errorf("no later SyncUpdates with an int array")
+	}
+	report := body("ReportEventBatch")
+	for _, want := range []string{
+		`<eventBatch xmlns:q1="http://www.microsoft.com/SoftwareDistribution" soapenc:arrayType="q1:ReportingEvent[1]">`,
+		`<ReplacementStrings soapenc:arrayType="xsd:string[1]"><string>`,
+		`<MiscData xsi:nil="1"/>`,
+		`<ProcessorArchitecture>X86Compatible</ProcessorArchitecture><OSVersion><Major>5</Major><Minor>1</Minor><Build>2600</Build><Revision>0</Revision><ServicePackMajor>3</ServicePackMajor><ServicePackMinor>0</ServicePackMinor></OSVersion><OSLocaleID>1033</OSLocaleID>`,
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("ReportEventBatch lacks %s:\n%s", want, report)
+		}
+	}
+	if m := regexp.MustCompile(`<EventInstanceID>([^<]*)</EventInstanceID>`).FindStringSubmatch(report); m == nil || m[1] != strings.ToUpper(m[1]) {
+		t.Errorf("EventInstanceID not in upper case: %v", m)
 	}
 }

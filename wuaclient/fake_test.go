@@ -76,6 +76,7 @@ type fakeServer struct {
 	reports         []wusp.ReportingEvent
 	syncs           []wusp.SyncUpdateParameters
 	paths           []string
+	bodies          []string
 	// selfUpdateStatus answers the self-update check; zero means 200.
 	selfUpdateStatus int
 	selfUpdateChecks int
@@ -136,6 +137,7 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.actions = append(f.actions, r.Header.Get("SOAPAction"))
 	f.headers = append(f.headers, r.Header.Clone())
 	f.paths = append(f.paths, r.URL.Path)
+	f.bodies = append(f.bodies, string(body))
 	f.counts[op.Name]++
 	n := f.counts[op.Name]
 	f.mu.Unlock()
