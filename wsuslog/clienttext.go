@@ -114,12 +114,12 @@ type SyncFault struct {
 	// client error = 7" says "HTTP status code = 200", though ASP.NET sent
 	// every SoapException with 500 (advisory 954960; fact sheet §2.3).
 	// Use FaultLoggedStatus.
-	HTTPStatus int
-	FaultString     string // the server's faultstring, in the server's language
-	ErrorCode       string // detail/ErrorCode, e.g. InternalServerError
-	Message         string // detail/Message; empty is logged as (null)
-	Method          string // detail/Method, with or without its surrounding quotes
-	ID              string // detail/ID, the GUID the server also logged
+	HTTPStatus  int
+	FaultString string // the server's faultstring, in the server's language
+	ErrorCode   string // detail/ErrorCode, e.g. InternalServerError
+	Message     string // detail/Message; empty is logged as (null)
+	Method      string // detail/Method, with or without its surrounding quotes
+	ID          string // detail/ID, the GUID the server also logged
 }
 
 // FaultLoggedStatus is the HTTP status WUA 7.x writes in the first line of
