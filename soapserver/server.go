@@ -39,8 +39,13 @@ type Config struct {
 	// Logger receives one debug record per exchange and errors; nil
 	// discards.
 	Logger *slog.Logger
-	// ServerLog, when set, receives SoftwareDistribution.log lines.
+	// ServerLog, when set, receives SoftwareDistribution.log lines: the
+	// entries WSUS wrote (the duplicate-key exception, ThrowException).
 	ServerLog *wsuslog.ServerLog
+	// LogRequests adds an Info line per web-service call to ServerLog. No
+	// reference shows WSUS writing one at its default trace level, so it
+	// is off unless asked for (serve -v).
+	LogRequests bool
 	// Now is the clock; nil means time.Now. Tests pass a fake.
 	Now func() time.Time
 	// AdminToken, when set, is the bearer token the admin API under

@@ -157,8 +157,12 @@ func (s *Server) writeFault(w http.ResponseWriter, x *exchange, f *wusp.Fault) {
 		f.FaultString = x.snap.faultString
 	}
 	if sl := s.cfg.ServerLog; sl != nil {
+		// WSUS names the client when it raises a fault itself, and "?"
+		// when it converts an unexpected exception into
+		// InternalServerError, as the advisory's KB954960 line shows
+		// (ErrorCode=InternalServerError, Message=, Client=?).
 		client := x.client
-		if client == "" {
+		if client == "" || f.Code == wusp.InternalServerError {
 			client = "?"
 		}
 		sl.ThrowException(x.thread, f.Actor, f.ID, string(f.Code), f.Message, client)
@@ -210,9 +214,10 @@ func (s *Server) writeXML(w http.ResponseWriter, status int, body []byte) {
 
 var contentTypeXML = []string{"text/xml; charset=utf-8"}
 
-// logRequest writes the Info line WSUS wrote for each web-service call.
+// logRequest writes an Info line per web-service call when
+// Config.LogRequests asks for it.
 func (s *Server) logRequest(x *exchange) {
-	if sl := s.cfg.ServerLog; sl != nil {
+	if sl := s.cfg.ServerLog; sl != nil && s.cfg.LogRequests {
 		sl.Request(x.thread, logSource(x.op), x.client)
 	}
 }

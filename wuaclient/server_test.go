@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wsusmock/wsusmock/scenarios"
+	"github.com/wsusmock/wsusmock/soapserver"
 	"github.com/wsusmock/wsusmock/wsustest"
 	"github.com/wsusmock/wsusmock/wuaclient"
 	"github.com/wsusmock/wsusmock/wusp"
@@ -108,5 +110,39 @@ func TestLoadProfileErrors(t *testing.T) {
 				t.Errorf("err = %q, want prefix %q", msg, tc.want)
 			}
 		})
+	}
+}
+
+// The server log holds what WSUS wrote for the KB954960 fault: the
+// ThrowException line ends "Client=?" as in the advisory, although the
+// client is known; a line per request only when asked for, since no
+// reference shows WSUS writing one.
+func TestServerLogOfTheFault(t *testing.T) {
+	sc, err := scenarios.Builtin("sp1-office2003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, logRequests := range []bool{false, true} {
+		srv, err := wsustest.Start(sc, wsustest.Options{Config: soapserver.Config{LogRequests: logRequests}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := wuaclient.BuiltinProfile("xp-sp3-office2003")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := (&wuaclient.Client{ServerURL: srv.URL, Profile: p}).Detect(context.Background())
+		if err != nil || res.Fault == nil {
+			t.Fatalf("Detect: %v, %s", err, res.Summary())
+		}
+		log := srv.ServerLog()
+		srv.Close()
+		want := "ID=" + res.Fault.ID + ", ErrorCode=InternalServerError, Message=, Client=?"
+		if !strings.Contains(log, want) {
+			t.Errorf("server log lacks %q:\n%s", want, log)
+		}
+		if got := strings.Contains(log, "request, Client="); got != logRequests {
+			t.Errorf("LogRequests=%v, request lines: %v\n%s", logRequests, got, log)
+		}
 	}
 }

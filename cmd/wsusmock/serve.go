@@ -57,7 +57,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&o.tlsSelfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate made at start (for port 8531 experiments)")
 	fs.StringVar(&o.serverLog, "server-log", "", "write a WSUS SoftwareDistribution.log to this file")
 	fs.StringVar(&o.logLang, "log-lang", "en", "language of -server-log: en, or nl as advisory 954960's Dutch copy shows it")
-	fs.BoolVar(&o.verbose, "v", false, "log every exchange")
+	fs.BoolVar(&o.verbose, "v", false, "log every exchange, and a request line per call in the server log")
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API (/__admin/) demands from every caller; without one it answers loopback callers only (default: $"+adminTokenEnv+")")
 	fs.IntVar(&o.journalSize, "journal-size", soapserver.DefaultJournalSize, "exchanges the journal (/__admin/journal) keeps; older ones are dropped and counted")
 	fs.StringVar(&o.installRoot, "install-root", "", "write a WSUS installation's files under this directory, as if it were %ProgramFiles%: the Client.dll whose file version remediation tools read (3.1.6001.66 once KB954960 is in) and registry.reg; rewritten on every change")
@@ -113,7 +113,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				logger.Error("server log", "file", o.serverLog, "err", err)
 			}
 		}()
-		cfg.ServerLog = sl
+		cfg.ServerLog, cfg.LogRequests = sl, o.verbose
 	}
 	if o.installRoot != "" {
 		cfg.OnChange = installRootWriter(o.installRoot, logger)
