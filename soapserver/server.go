@@ -70,10 +70,12 @@ type Config struct {
 }
 
 const (
-	// DefaultCookieLifetime is the validity of an issued cookie. WSUS 3.0's
-	// real lifetime is unknown (fact sheet §1.5); the spec's samples range
-	// from an hour to nine days.
-	DefaultCookieLifetime = 24 * time.Hour
+	// DefaultCookieLifetime is the validity of an issued cookie: about an
+	// hour, as a real WSUS issues them (a GetCookie captured at 14:49:05
+	// GMT expires at 15:49:04.94Z; CaddyGlow/wsus-rs
+	// docs/fixtures/wsus-m0/000003). That capture is of a later WSUS; no
+	// 2008 one shows a lifetime. Long runs therefore meet CookieExpired.
+	DefaultCookieLifetime = time.Hour
 	// DefaultMaxRequestBytes bounds a request. A 2008 agent's largest
 	// request, SyncUpdates with a few thousand cached IDs, is far below.
 	DefaultMaxRequestBytes = 1 << 20
