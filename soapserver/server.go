@@ -2,6 +2,7 @@ package soapserver
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -63,6 +64,9 @@ type Config struct {
 	// calls come in the order of the changes. It must not call the server's
 	// control methods.
 	OnChange func(ServerInfo)
+	// MachineName is the server's NetBIOS name, as GetConfig's
+	// PackageServerShare names it; empty means DefaultMachineName.
+	MachineName string
 	// SelfUpdate, when set, is the self-update content directory served
 	// under /selfupdate/ (a copy of a WSUS install's Selfupdate folder);
 	// nil serves a placeholder wuident.cab only.
@@ -70,6 +74,9 @@ type Config struct {
 }
 
 const (
+	// DefaultMachineName is the server name the mock gives itself, the
+	// host of the examples (http://wsus01:8530).
+	DefaultMachineName = "WSUS01"
 	// DefaultCookieLifetime is the validity of an issued cookie: about an
 	// hour, as a real WSUS issues them (a GetCookie captured at 14:49:05
 	// GMT expires at 15:49:04.94Z; CaddyGlow/wsus-rs
@@ -222,7 +229,7 @@ func (s *Server) store(w *scenarios.World) {
 		faultString: sc.Fault.FaultString,
 		headers:     personaHeaders(w.Build()),
 	}
-	snap.configReply = wusp.MarshalResponse(wusp.OpGetConfig, &wusp.GetConfigResponse{Result: configFor(w)})
+	snap.configReply = wusp.MarshalResponse(wusp.OpGetConfig, &wusp.GetConfigResponse{Result: configFor(w, cmp.Or(s.cfg.MachineName, DefaultMachineName))})
 	if snap.faultStatus == 0 {
 		snap.faultStatus = sc.Fault.HTTPStatus
 	}
@@ -238,8 +245,11 @@ func (s *Server) store(w *scenarios.World) {
 	}
 }
 
-// configFor is the WSUS 3.0 Config of a world (MS-WUSP §2.2.2.2.1).
-func configFor(w *scenarios.World) wusp.Config {
+// configFor is the WSUS 3.0 Config of a world (MS-WUSP §2.2.2.2.1), served
+// by machine: PackageServerShare names the server's UpdateServicesPackages
+// share, as a real WSUS does (\\HOST\UpdateServicesPackages in the
+// CaddyGlow/wsus-rs capture docs/fixtures/wsus-m0/000001).
+func configFor(w *scenarios.World, machine string) wusp.Config {
 	return wusp.Config{
 		LastChange:             w.LastChange(),
 		IsRegistrationRequired: true,
@@ -247,10 +257,9 @@ func configFor(w *scenarios.World) wusp.Config {
 			PlugInID:   "SimpleTargeting",
 			ServiceURL: "SimpleAuthWebService/SimpleAuth.asmx",
 		}},
-		AllowedEventIDs: []int{},
 		Properties: []wusp.ConfigurationProperty{
 			{Name: "MaxExtendedUpdatesPerRequest", Value: strconv.Itoa(maxExtendedUpdatesPerRequest)},
-			{Name: "PackageServerShare", Value: ""},
+			{Name: "PackageServerShare", Value: `\\` + machine + `\UpdateServicesPackages`},
 			{Name: "ProtocolVersion", Value: w.Build().ProtocolVersion},
 			{Name: "IsInventoryRequired", Value: "0"},
 			{Name: "ClientReportingLevel", Value: "2"},
