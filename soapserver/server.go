@@ -271,11 +271,14 @@ func configFor(w *scenarios.World, machine string) wusp.Config {
 const maxExtendedUpdatesPerRequest = 50
 
 // personaHeaders are the headers the build's host (IIS 6 with ASP.NET 2.0
-// for WSUS 3.0) added to every reply, in canonical form.
+// for WSUS 3.0) added to every reply, spelled as the host spelled them:
+// the map keys are set directly, since Header.Add would canonicalise
+// X-AspNet-Version into X-Aspnet-Version. (Their order on the wire is
+// net/http's, sorted by name, not IIS 6's.)
 func personaHeaders(b scenarios.Build) http.Header {
 	h := make(http.Header, len(b.Headers))
 	for _, kv := range b.Headers {
-		h.Add(kv.Name, kv.Value)
+		h[kv.Name] = append(h[kv.Name], kv.Value)
 	}
 	return h
 }
