@@ -108,16 +108,23 @@ func (s *Server) dispatch(w http.ResponseWriter, x *exchange, ep endpoint, h htt
 		if op, ok := wusp.LookupAction(ep.service, action[0]); ok {
 			return op, true
 		}
-		s.writeProtocolFault(w, x, http.StatusInternalServerError, "Client",
-			"Server did not recognize the value of HTTP Header SOAPAction: "+trimQuotes(action[0])+".")
+		s.writeUnknownAction(w, x, trimQuotes(action[0]))
 		return wusp.Operation{}, false
 	}
 	if op, ok := wusp.LookupName(ep.service, opEl.Tag); ok && opEl.NamespaceURI() == ep.service.Namespace() {
 		return op, true
 	}
-	s.writeProtocolFault(w, x, http.StatusInternalServerError, "Client",
-		"Server did not recognize the value of HTTP Header SOAPAction: .")
+	s.writeUnknownAction(w, x, "")
 	return wusp.Operation{}, false
+}
+
+// writeUnknownAction is ASMX's answer to an action the endpoint lacks: a
+// soap:Client fault with HTTP 500 and, unlike the server's other faults,
+// no faultactor, since ASMX raised it before any WSUS code ran.
+func (s *Server) writeUnknownAction(w http.ResponseWriter, x *exchange, action string) {
+	msg := "Server did not recognize the value of HTTP Header SOAPAction: " + action + "."
+	x.fault = msg
+	s.reply(w, x, http.StatusInternalServerError, wusp.MarshalProtocolFault(&wusp.ProtocolFault{FaultCode: "Client", FaultString: msg}))
 }
 
 func trimQuotes(v string) string {
