@@ -6,25 +6,12 @@ import (
 	"github.com/wsusmock/wsusmock/scenarios"
 )
 
-func defaultWorld(t *testing.T) *scenarios.World {
-	t.Helper()
-	sc, err := scenarios.Builtin("sp1-consistent")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := scenarios.NewWorld(sc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return w
-}
-
 // A real WSUS reply to GetExtendedUpdateInfo groups the fragments by type:
 // every revision's Extended fragment, then every revision's
 // LocalizedProperties (the wsus-rs captures of a real WSUS and pywsus's
 // templates taken from real traffic both do).
 func TestExtendedInfoGroupsFragmentsByType(t *testing.T) {
-	w := defaultWorld(t)
+	w := mustWorld(t, "sp1-consistent")
 	got, outOfScope := w.ExtendedInfo([]int{8862, 424242, 8871}, []string{"Extended", "LocalizedProperties"}, []string{"en"})
 	if len(outOfScope) != 1 || outOfScope[0] != 424242 {
 		t.Errorf("outOfScope = %v", outOfScope)
@@ -45,7 +32,7 @@ func TestExtendedInfoGroupsFragmentsByType(t *testing.T) {
 // wsus-rs SyncUpdates capture has ID, Action, IsAssigned, LastChangeTime and
 // the 1.8 fields only), so the mock sends none unless a scenario sets one.
 func TestDeploymentsCarryNoDownloadPriority(t *testing.T) {
-	w := defaultWorld(t)
+	w := mustWorld(t, "sp1-consistent")
 	res, err := w.Sync(scenarios.SyncRequest{ClientProtocol: "1.6"})
 	if err != nil {
 		t.Fatal(err)
