@@ -2,6 +2,7 @@ package wuaclient
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -25,11 +26,10 @@ import (
 //     EventInstanceID of a ReportingEvent).
 //
 // atlShape rewrites wusp's rendering of a request into that shape.
-func atlShape(op wusp.Operation, msg wusp.Message) []byte {
+func atlShape(op wusp.Operation, msg wusp.Message) ([]byte, error) {
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(wusp.MarshalRequest(op, msg)); err != nil {
-		// wusp renders what it parses; a failure here is a bug.
-		panic("wuaclient: re-reading a request: " + err.Error())
+		return nil, fmt.Errorf("re-reading the %s request: %w", op.Name, err)
 	}
 	for _, t := range doc.Child {
 		if pi, ok := t.(*etree.ProcInst); ok {
@@ -47,11 +47,10 @@ func atlShape(op wusp.Operation, msg wusp.Message) []byte {
 		shapeElement(call, op.Service.Namespace())
 	}
 	var b bytes.Buffer
-	doc.WriteSettings.CanonicalEndTags = false
 	if _, err := doc.WriteTo(&b); err != nil {
-		panic("wuaclient: writing a request: " + err.Error())
+		return nil, fmt.Errorf("writing the %s request: %w", op.Name, err)
 	}
-	return b.Bytes()
+	return b.Bytes(), nil
 }
 
 const nsSoapEnc = "http://schemas.xmlsoap.org/soap/encoding/"

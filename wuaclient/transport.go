@@ -49,7 +49,11 @@ func (cy *cycle) call(endpoint *url.URL, op wusp.Operation, req, resp wusp.Messa
 	cy.res.Calls = append(cy.res.Calls, op.Name)
 	ctx, cancel := context.WithTimeout(cy.ctx, cy.c.requestTimeout())
 	defer cancel()
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint.String(), bytes.NewReader(atlShape(op, req)))
+	reqBody, err := atlShape(op, req)
+	var hreq *http.Request
+	if err == nil {
+		hreq, err = http.NewRequestWithContext(ctx, http.MethodPost, endpoint.String(), bytes.NewReader(reqBody))
+	}
 	if err != nil {
 		return &exchangeError{op: op.Name, err: &TransportError{Op: op.Name, HR: SOAPClientSend, SOAPClientError: 5, Err: err}}
 	}
