@@ -373,9 +373,6 @@ func parseScenario(file string, b []byte, catalog sharedCatalog) (*Scenario, err
 		if d.DownloadPriority, err = af.str("download_priority", false); err != nil {
 			return nil, err
 		}
-		if d.DownloadPriority == "" {
-			d.DownloadPriority = "1"
-		}
 		s.Approvals = append(s.Approvals, d)
 	}
 	return s, nil

@@ -79,13 +79,12 @@ func (w *World) Approve(updateID, group string, at time.Time) (*World, error) {
 	s := w.scenario.clone()
 	s.Approvals = withoutRows(s.Approvals, r.RevisionID, g)
 	s.Approvals = append(s.Approvals, DeploymentRow{
-		DeploymentID:     w.nextDeploymentID,
-		RevisionID:       r.RevisionID,
-		Group:            g,
-		Action:           ActionInstall,
-		IsAssigned:       true,
-		LastChange:       at.UTC(),
-		DownloadPriority: "1",
+		DeploymentID: w.nextDeploymentID,
+		RevisionID:   r.RevisionID,
+		Group:        g,
+		Action:       ActionInstall,
+		IsAssigned:   true,
+		LastChange:   at.UTC(),
 	})
 	s.Declined = withoutDeclination(s.Declined, r.UpdateID, g)
 	return NewWorld(s)

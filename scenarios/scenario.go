@@ -121,13 +121,15 @@ func (r Revision) IsNonLeafType() bool { return r.UpdateType != TypeSoftware }
 // DeploymentRow is one row of the WSUS deployment table: an approval of one
 // revision for one target group.
 type DeploymentRow struct {
-	DeploymentID     int
-	RevisionID       int
-	Group            string
-	Action           string // ActionInstall, ActionUninstall, …
-	Deadline         string // dateTime text, optional
-	IsAssigned       bool
-	LastChange       time.Time
+	DeploymentID int
+	RevisionID   int
+	Group        string
+	Action       string // ActionInstall, ActionUninstall, …
+	Deadline     string // dateTime text, optional
+	IsAssigned   bool
+	LastChange   time.Time
+	// DownloadPriority is sent only when a scenario sets it: no capture
+	// of a WSUS reply carries one.
 	DownloadPriority string
 }
 

@@ -271,21 +271,26 @@ type UpdateData struct {
 	Xml        string
 }
 
-// ExtendedInfo answers GetExtendedUpdateInfo: for every known revision ID,
-// one UpdateData per requested fragment type the mock serves (Core,
-// Extended, LocalizedProperties), in request order; unknown revision IDs
-// come back in outOfScope. English is the only language in the catalog and
-// is served whatever the locales ask for, as WSUS falls back to it.
+// ExtendedInfo answers GetExtendedUpdateInfo: one UpdateData per known
+// revision ID and requested fragment type the mock serves (Core, Extended,
+// LocalizedProperties), grouped by type in request order (every revision's
+// Extended fragment, then every revision's LocalizedProperties), as real
+// WSUS replies group them; unknown revision IDs come back in outOfScope.
+// English is the only language in the catalog and is served whatever the
+// locales ask for, as WSUS falls back to it.
 func (w *World) ExtendedInfo(revisionIDs []int, fragmentTypes []string, locales []string) (updates []UpdateData, outOfScope []int) {
 	_ = locales
+	known := make([]int, 0, len(revisionIDs))
 	for _, id := range revisionIDs {
-		i, ok := w.index[id]
-		if !ok {
+		if _, ok := w.index[id]; ok {
+			known = append(known, id)
+		} else {
 			outOfScope = append(outOfScope, id)
-			continue
 		}
-		r := &w.revs[i]
-		for _, t := range fragmentTypes {
+	}
+	for _, t := range fragmentTypes {
+		for _, id := range known {
+			r := &w.revs[w.index[id]]
 			switch t {
 			case FragmentCore:
 				updates = append(updates, UpdateData{RevisionID: id, Xml: r.core})

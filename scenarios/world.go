@@ -318,11 +318,10 @@ func (w *World) buildPlan(groups []int) *plan {
 
 func (w *World) implicitDeployment(i int32, action string) Deployment {
 	return Deployment{
-		ID:               implicitDeploymentBase + w.revs[i].RevisionID,
-		Action:           action,
-		IsAssigned:       true,
-		LastChangeTime:   w.revs[i].Published.Format("2006-01-02"),
-		DownloadPriority: "1",
+		ID:             implicitDeploymentBase + w.revs[i].RevisionID,
+		Action:         action,
+		IsAssigned:     true,
+		LastChangeTime: w.revs[i].Published.Format("2006-01-02"),
 	}
 }
 

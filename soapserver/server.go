@@ -2,9 +2,11 @@ package soapserver
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -38,8 +40,13 @@ type Config struct {
 	// Logger receives one debug record per exchange and errors; nil
 	// discards.
 	Logger *slog.Logger
-	// ServerLog, when set, receives SoftwareDistribution.log lines.
+	// ServerLog, when set, receives SoftwareDistribution.log lines: the
+	// entries WSUS wrote (the duplicate-key exception, ThrowException).
 	ServerLog *wsuslog.ServerLog
+	// LogRequests adds an Info line per web-service call to ServerLog. No
+	// reference shows WSUS writing one at its default trace level, so it
+	// is off unless asked for (serve -v).
+	LogRequests bool
 	// Now is the clock; nil means time.Now. Tests pass a fake.
 	Now func() time.Time
 	// AdminToken, when set, is the bearer token the admin API under
@@ -62,13 +69,25 @@ type Config struct {
 	// calls come in the order of the changes. It must not call the server's
 	// control methods.
 	OnChange func(ServerInfo)
+	// MachineName is the server's NetBIOS name, as GetConfig's
+	// PackageServerShare names it; empty means DefaultMachineName.
+	MachineName string
+	// SelfUpdate, when set, is the self-update content directory served
+	// under /selfupdate/ (a copy of a WSUS install's Selfupdate folder);
+	// nil serves a placeholder wuident.cab only.
+	SelfUpdate fs.FS
 }
 
 const (
-	// DefaultCookieLifetime is the validity of an issued cookie. WSUS 3.0's
-	// real lifetime is unknown (fact sheet §1.5); the spec's samples range
-	// from an hour to nine days.
-	DefaultCookieLifetime = 24 * time.Hour
+	// DefaultMachineName is the server name the mock gives itself, the
+	// host of the examples (http://wsus01:8530).
+	DefaultMachineName = "WSUS01"
+	// DefaultCookieLifetime is the validity of an issued cookie: about an
+	// hour, as a real WSUS issues them (a GetCookie captured at 14:49:05
+	// GMT expires at 15:49:04.94Z; CaddyGlow/wsus-rs
+	// docs/fixtures/wsus-m0/000003). That capture is of a later WSUS; no
+	// 2008 one shows a lifetime. Long runs therefore meet CookieExpired.
+	DefaultCookieLifetime = time.Hour
 	// DefaultMaxRequestBytes bounds a request. A 2008 agent's largest
 	// request, SyncUpdates with a few thousand cached IDs, is far below.
 	DefaultMaxRequestBytes = 1 << 20
@@ -225,7 +244,7 @@ func (s *Server) store(w *scenarios.World) {
 		faultString: sc.Fault.FaultString,
 		headers:     personaHeaders(w.Build()),
 	}
-	snap.configReply = wusp.MarshalResponse(wusp.OpGetConfig, &wusp.GetConfigResponse{Result: configFor(w)})
+	snap.configReply = wusp.MarshalResponse(wusp.OpGetConfig, &wusp.GetConfigResponse{Result: configFor(w, cmp.Or(s.cfg.MachineName, DefaultMachineName))})
 	if snap.faultStatus == 0 {
 		snap.faultStatus = sc.Fault.HTTPStatus
 	}
@@ -241,8 +260,11 @@ func (s *Server) store(w *scenarios.World) {
 	}
 }
 
-// configFor is the WSUS 3.0 Config of a world (MS-WUSP §2.2.2.2.1).
-func configFor(w *scenarios.World) wusp.Config {
+// configFor is the WSUS 3.0 Config of a world (MS-WUSP §2.2.2.2.1), served
+// by machine: PackageServerShare names the server's UpdateServicesPackages
+// share, as a real WSUS does (\\HOST\UpdateServicesPackages in the
+// CaddyGlow/wsus-rs capture docs/fixtures/wsus-m0/000001).
+func configFor(w *scenarios.World, machine string) wusp.Config {
 	return wusp.Config{
 		LastChange:             w.LastChange(),
 		IsRegistrationRequired: true,
@@ -250,10 +272,9 @@ func configFor(w *scenarios.World) wusp.Config {
 			PlugInID:   "SimpleTargeting",
 			ServiceURL: "SimpleAuthWebService/SimpleAuth.asmx",
 		}},
-		AllowedEventIDs: []int{},
 		Properties: []wusp.ConfigurationProperty{
 			{Name: "MaxExtendedUpdatesPerRequest", Value: strconv.Itoa(maxExtendedUpdatesPerRequest)},
-			{Name: "PackageServerShare", Value: ""},
+			{Name: "PackageServerShare", Value: `\\` + machine + `\UpdateServicesPackages`},
 			{Name: "ProtocolVersion", Value: w.Build().ProtocolVersion},
 			{Name: "IsInventoryRequired", Value: "0"},
 			{Name: "ClientReportingLevel", Value: "2"},
@@ -265,11 +286,14 @@ func configFor(w *scenarios.World) wusp.Config {
 const maxExtendedUpdatesPerRequest = 50
 
 // personaHeaders are the headers the build's host (IIS 6 with ASP.NET 2.0
-// for WSUS 3.0) added to every reply, in canonical form.
+// for WSUS 3.0) added to every reply, spelled as the host spelled them:
+// the map keys are set directly, since Header.Add would canonicalise
+// X-AspNet-Version into X-Aspnet-Version. (Their order on the wire is
+// net/http's, sorted by name, not IIS 6's.)
 func personaHeaders(b scenarios.Build) http.Header {
 	h := make(http.Header, len(b.Headers))
 	for _, kv := range b.Headers {
-		h.Add(kv.Name, kv.Value)
+		h[kv.Name] = append(h[kv.Name], kv.Value)
 	}
 	return h
 }
@@ -288,6 +312,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if p == "/healthz" {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
+		return
+	}
+	if strings.HasPrefix(p, selfUpdatePrefix) {
+		s.serveSelfUpdate(w, r)
 		return
 	}
 	ep, ok := lookupEndpoint(p)

@@ -108,16 +108,23 @@ func (s *Server) dispatch(w http.ResponseWriter, x *exchange, ep endpoint, h htt
 		if op, ok := wusp.LookupAction(ep.service, action[0]); ok {
 			return op, true
 		}
-		s.writeProtocolFault(w, x, http.StatusInternalServerError, "Client",
-			"Server did not recognize the value of HTTP Header SOAPAction: "+trimQuotes(action[0])+".")
+		s.writeUnknownAction(w, x, trimQuotes(action[0]))
 		return wusp.Operation{}, false
 	}
 	if op, ok := wusp.LookupName(ep.service, opEl.Tag); ok && opEl.NamespaceURI() == ep.service.Namespace() {
 		return op, true
 	}
-	s.writeProtocolFault(w, x, http.StatusInternalServerError, "Client",
-		"Server did not recognize the value of HTTP Header SOAPAction: .")
+	s.writeUnknownAction(w, x, "")
 	return wusp.Operation{}, false
+}
+
+// writeUnknownAction is ASMX's answer to an action the endpoint lacks: a
+// soap:Client fault with HTTP 500 and, unlike the server's other faults,
+// no faultactor, since ASMX raised it before any WSUS code ran.
+func (s *Server) writeUnknownAction(w http.ResponseWriter, x *exchange, action string) {
+	msg := "Server did not recognize the value of HTTP Header SOAPAction: " + action + "."
+	x.fault = msg
+	s.reply(w, x, http.StatusInternalServerError, wusp.MarshalProtocolFault(&wusp.ProtocolFault{FaultCode: "Client", FaultString: msg}))
 }
 
 func trimQuotes(v string) string {
@@ -157,8 +164,12 @@ func (s *Server) writeFault(w http.ResponseWriter, x *exchange, f *wusp.Fault) {
 		f.FaultString = x.snap.faultString
 	}
 	if sl := s.cfg.ServerLog; sl != nil {
+		// WSUS names the client when it raises a fault itself, and "?"
+		// when it converts an unexpected exception into
+		// InternalServerError, as the advisory's KB954960 line shows
+		// (ErrorCode=InternalServerError, Message=, Client=?).
 		client := x.client
-		if client == "" {
+		if client == "" || f.Code == wusp.InternalServerError {
 			client = "?"
 		}
 		sl.ThrowException(x.thread, f.Actor, f.ID, string(f.Code), f.Message, client)
@@ -210,9 +221,10 @@ func (s *Server) writeXML(w http.ResponseWriter, status int, body []byte) {
 
 var contentTypeXML = []string{"text/xml; charset=utf-8"}
 
-// logRequest writes the Info line WSUS wrote for each web-service call.
+// logRequest writes an Info line per web-service call when
+// Config.LogRequests asks for it.
 func (s *Server) logRequest(x *exchange) {
-	if sl := s.cfg.ServerLog; sl != nil {
+	if sl := s.cfg.ServerLog; sl != nil && s.cfg.LogRequests {
 		sl.Request(x.thread, logSource(x.op), x.client)
 	}
 }

@@ -295,3 +295,30 @@ func TestParseLang(t *testing.T) {
 		}
 	}
 }
+
+// The fault dump names the failed operation in its first line, and the
+// status WUA 7.x logs for any SOAP fault is 200.
+func TestOperationFault(t *testing.T) {
+	f := advisoryFault("Fault occurred")
+	f.HTTPStatus = wsuslog.FaultLoggedStatus
+	lines := wsuslog.ClientText{}.OperationFault("GetCookie", f)
+	want := "WARNING: GetCookie failure, error = 0x8024400E, soap client error = 7, soap error code = 400, HTTP status code = 200"
+	if len(lines) != 7 || lines[0].Text != want || lines[0].Component != "PT" {
+		t.Errorf("first line %+v, want %q", lines[0], want)
+	}
+}
+
+// The "_WithRecovery" line is worded by the agent's version: "failed.:" in
+// WUA 7.6 (and when no version is given), "failed :" in 7.0 and 7.1.
+func TestOperationFailedWording(t *testing.T) {
+	for agent, want := range map[string]string{
+		"":             "WARNING: GetCookie_WithRecovery failed.: 0x8024400e",
+		"7.6.7600.256": "WARNING: GetCookie_WithRecovery failed.: 0x8024400e",
+		"7.1.6001.65":  "WARNING: GetCookie_WithRecovery failed : 0x8024400e",
+		"7.0.6000.374": "WARNING: GetCookie_WithRecovery failed : 0x8024400e",
+	} {
+		if got := (wsuslog.ClientText{Agent: agent}).OperationFailed("GetCookie", 0x8024400E)[1].Text; got != want {
+			t.Errorf("agent %q: %q, want %q", agent, got, want)
+		}
+	}
+}

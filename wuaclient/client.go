@@ -1,6 +1,7 @@
 package wuaclient
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +22,13 @@ const (
 	// advisory's log lines (svchost 788, thread ee4).
 	DefaultPID = 788
 	DefaultTID = 0xee4
+	// DefaultAUTID and DefaultReportTID are the threads of Automatic
+	// Updates and of the reporter. In real logs each has a thread of its
+	// own, apart from the one the agent, Setup and PT share (a 2016 WUA
+	// 7.6 log: AU 2150, Agent/Setup/PT 1f40, Report aa4); the values are
+	// arbitrary.
+	DefaultAUTID     = 0xd3c
+	DefaultReportTID = 0x5f8
 	// DefaultRequestTimeout bounds one SOAP exchange.
 	DefaultRequestTimeout = 60 * time.Second
 	// MaxRecoveries bounds the fault recoveries of one cycle (new cookie,
@@ -64,10 +72,12 @@ type Client struct {
 	// Now is the clock of the log lines and of the requests' times; nil
 	// means time.Now.
 	Now func() time.Time
-	// PID and TID are the process and thread the log lines name; zero means
-	// DefaultPID and DefaultTID.
-	PID int
-	TID uint32
+	// PID and TID are the process and the thread of the agent (Agent,
+	// Setup, PT) the log lines name; AUTID and ReportTID the threads of
+	// Automatic Updates and of the reporter. Zero means DefaultPID,
+	// DefaultTID, DefaultAUTID and DefaultReportTID.
+	PID                   int
+	TID, AUTID, ReportTID uint32
 
 	defaultHTTP *http.Client
 }
@@ -113,7 +123,8 @@ type Result struct {
 	Succeeded bool
 	// HResult is 0 on success, else the failure's code, e.g. 0x8024400E.
 	HResult HRESULT
-	// Operation is the operation whose reply ended the cycle, on failure.
+	// Operation is the operation whose reply ended the cycle, on failure;
+	// "SelfUpdate" when the self-update check did.
 	Operation string
 	// HTTPStatus is the status of the reply that ended the cycle (0 when no
 	// reply came), as the log line prints it.
@@ -122,7 +133,7 @@ type Result struct {
 	// the GUID the server also wrote in its log.
 	Fault *wusp.Fault
 	// Err is the failure: a *wusp.Fault, *wusp.ProtocolFault,
-	// *TransportError or ErrExceededMaxServerTrips.
+	// *TransportError, *SelfUpdateError or ErrExceededMaxServerTrips.
 	Err error
 	// RoundTrips counts SyncUpdates requests, the failed one included.
 	RoundTrips int
@@ -180,12 +191,13 @@ type revision struct {
 
 // cycle is the state of one Detect call.
 type cycle struct {
-	c    *Client
-	ctx  context.Context
-	text wsuslog.ClientText
-	res  *Result
-	pid  int
-	tid  uint32
+	c                *Client
+	ctx              context.Context
+	text             wsuslog.ClientText
+	res              *Result
+	pid              int
+	tid              uint32 // Agent, Setup, PT
+	auTID, reportTID uint32
 
 	root, clientURL, reportURL *url.URL
 	authURL                    *url.URL
@@ -200,6 +212,7 @@ type cycle struct {
 
 	revs   map[int]*revision
 	logErr error
+	callID string // AU's CallId of the search
 }
 
 // Detect runs one detection cycle (fact sheet §1.7): GetConfig,
@@ -221,14 +234,10 @@ func (c *Client) Detect(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("wuaclient: %w", err)
 	}
-	cy := &cycle{c: c, ctx: ctx, text: wsuslog.ClientText{Lang: c.Lang}, res: res,
-		pid: c.PID, tid: c.TID, root: root, revs: map[int]*revision{}}
-	if cy.pid == 0 {
-		cy.pid = DefaultPID
-	}
-	if cy.tid == 0 {
-		cy.tid = DefaultTID
-	}
+	cy := &cycle{c: c, ctx: ctx, res: res, root: root, revs: map[int]*revision{},
+		text: wsuslog.ClientText{Lang: c.Lang, Agent: c.Profile.AgentVersion.String()},
+		pid:  cmp.Or(c.PID, DefaultPID), tid: cmp.Or(c.TID, DefaultTID),
+		auTID: cmp.Or(c.AUTID, DefaultAUTID), reportTID: cmp.Or(c.ReportTID, DefaultReportTID)}
 	cy.clientURL, _ = resolve(root, ClientServicePath)
 	cy.reportURL, _ = resolve(root, ReportingServicePath)
 	cy.authURL, _ = resolve(root, SimpleAuthPath)
@@ -243,7 +252,14 @@ func (c *Client) Detect(ctx context.Context) (*Result, error) {
 func (cy *cycle) log(msgs ...wsuslog.Message) {
 	entries := make([]wsuslog.Entry, len(msgs))
 	for i, m := range msgs {
-		entries[i] = m.At(cy.c.now(), cy.pid, cy.tid)
+		tid := cy.tid
+		switch m.Component {
+		case wsuslog.ComponentAU:
+			tid = cy.auTID
+		case componentReport:
+			tid = cy.reportTID
+		}
+		entries[i] = m.At(cy.c.now(), cy.pid, tid)
 	}
 	cy.res.Log = append(cy.res.Log, entries...)
 	if cy.c.Log != nil && cy.logErr == nil {
@@ -252,8 +268,12 @@ func (cy *cycle) log(msgs ...wsuslog.Message) {
 }
 
 func (cy *cycle) run() error {
-	cy.log(cy.text.AUSearchStart("{" + strings.ToUpper(wusp.NewGUID()) + "}")...)
+	cy.callID = "{" + strings.ToUpper(wusp.NewGUID()) + "}"
+	cy.log(cy.text.AUSearchStart(cy.callID)...)
 	cy.log(cy.text.AgentSearchStart(callerID, searchCriteria)...)
+	if err := cy.selfUpdate(); err != nil {
+		return cy.fail(err)
+	}
 	cy.log(cy.text.SyncServerUpdates(), cy.text.ServerURL(cy.clientURL.String()))
 
 	if err := cy.syncLoop(); err != nil {
@@ -457,6 +477,7 @@ func (cy *cycle) succeed() {
 	}
 	cy.log(foundUpdates(len(r.Needed), categories, len(cy.revs), len(cy.revs)))
 	cy.log(cy.text.AgentSearchEnd(callerID)...)
+	cy.log(cy.text.AUSearchEnd(cy.callID, len(r.Needed))...)
 	cy.report(EventDetectionFinished, 0, "Success",
 		fmt.Sprintf("Windows Update Client successfully detected %d updates.", len(r.Needed)),
 		[]string{strconv.Itoa(len(r.Needed))})
@@ -474,10 +495,14 @@ func (cy *cycle) fail(err error) error {
 	var wf *wusp.Fault
 	var pf *wusp.ProtocolFault
 	var te *TransportError
+	var se *SelfUpdateError
 	if errors.As(err, &xe) {
 		r.Operation, r.HTTPStatus = xe.op, xe.status
 	}
 	switch {
+	case errors.As(err, &se):
+		r.Operation, r.HTTPStatus, r.HResult = "SelfUpdate", se.Status, se.HR
+		cy.log(cy.text.SelfUpdateFailed(se.URL, uint32(se.WinHTTP), uint32(se.HR))...)
 	case errors.As(err, &wf):
 		r.Fault = wf
 		hr, code := faultHRESULT(wf.FaultCode())
@@ -486,21 +511,24 @@ func (cy *cycle) fail(err error) error {
 	case errors.As(err, &pf) && xe != nil:
 		hr, code := faultHRESULT(pf.FaultCode)
 		r.HResult = hr
-		dump := operationFault(cy.text, xe.op, wsuslog.SyncFault{HResult: uint32(hr), SOAPClientError: soapClientErrorSoapFault,
-			SOAPErrorCode: code, HTTPStatus: xe.status, FaultString: pf.FaultString})
+		dump := cy.text.OperationFault(xe.op, wsuslog.SyncFault{HResult: uint32(hr), SOAPClientError: soapClientErrorSoapFault,
+			SOAPErrorCode: code, HTTPStatus: wsuslog.FaultLoggedStatus, FaultString: pf.FaultString})
 		cy.log(dump[:3]...)
 	case errors.As(err, &te):
 		r.HResult = te.HR
-		cy.log(transportFailure(te.Op, te))
+		cy.log(cy.text.TransportFailure(te.Op, uint32(te.HR), te.SOAPClientError, te.Status))
 	case errors.Is(err, ErrExceededMaxServerTrips):
 		r.HResult = ExceededMaxServerTrips
 		cy.log(exceededRoundTrips())
 	default:
 		return fmt.Errorf("wuaclient: %w", err)
 	}
-	cy.log(cy.text.SyncFailed(uint32(r.HResult))...)
+	if se == nil {
+		cy.log(cy.text.OperationFailed(cmp.Or(r.Operation, wusp.OpSyncUpdates.Name), uint32(r.HResult))...)
+	}
 	cy.log(cy.text.AgentSearchEnd(callerID)...)
 	cy.log(cy.text.SearchFailed(uint32(r.HResult)))
+	cy.log(cy.text.AUSearchFailed(cy.callID, uint32(r.HResult))...)
 	hex := fmt.Sprintf("0x%08x", uint32(r.HResult))
 	cy.report(EventDetectionFailed, r.HResult, "Failure",
 		"Windows Update Client failed to detect with error "+hex+".", []string{hex})
@@ -510,13 +538,17 @@ func (cy *cycle) fail(err error) error {
 	return nil
 }
 
+// faultDump is the dump of a WSUS fault answering xe's operation. The
+// status line says 200 whatever status carried the fault, as WUA 7.x
+// logs (see wsuslog.SyncFault.HTTPStatus); Result.HTTPStatus keeps the
+// status that came.
 func (cy *cycle) faultDump(xe *exchangeError, f *wusp.Fault, hr HRESULT, code int) []wsuslog.Message {
-	op, status := "", 0
+	op := ""
 	if xe != nil {
-		op, status = xe.op, xe.status
+		op = xe.op
 	}
-	return operationFault(cy.text, op, wsuslog.SyncFault{
-		HResult: uint32(hr), SOAPClientError: soapClientErrorSoapFault, SOAPErrorCode: code, HTTPStatus: status,
+	return cy.text.OperationFault(op, wsuslog.SyncFault{
+		HResult: uint32(hr), SOAPClientError: soapClientErrorSoapFault, SOAPErrorCode: code, HTTPStatus: wsuslog.FaultLoggedStatus,
 		FaultString: f.FaultString, ErrorCode: string(f.Code), Message: f.Message, Method: f.Method, ID: f.ID,
 	})
 }
@@ -529,7 +561,7 @@ func (cy *cycle) report(eventID int, hr HRESULT, status, text string, replacemen
 	ev := wusp.ReportingEvent{
 		ClientID:           cy.c.Profile.SusClientID(),
 		TimeAtTarget:       now.UTC(),
-		EventInstanceID:    wusp.NewGUID(),
+		EventInstanceID:    strings.ToUpper(wusp.NewGUID()),
 		NamespaceID:        eventNamespaceID,
 		EventID:            eventID,
 		SourceID:           eventSourceID,
@@ -538,6 +570,7 @@ func (cy *cycle) report(eventID int, hr HRESULT, status, text string, replacemen
 		AppName:            callerID,
 		ReplacementStrings: replacement,
 	}
+	cy.c.Profile.describe(&ev)
 	cy.res.Events = append(cy.res.Events, ev)
 	cy.log(reportEvent(ev.EventInstanceID, now, eventID, eventSourceID, hr, status, text))
 	if cy.cookie == nil || cy.ctx.Err() != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -105,7 +106,8 @@ func TestDetectSucceeds(t *testing.T) {
 			}
 		}
 	}
-	if fake.paths[1] != "/SimpleAuthWebService/SimpleAuth.asmx" || fake.paths[0] != "/ClientWebService/client.asmx" ||
+	if fake.paths[0] != "HEAD /selfupdate/wuident.cab" ||
+		fake.paths[2] != "/SimpleAuthWebService/SimpleAuth.asmx" || fake.paths[1] != "/ClientWebService/client.asmx" ||
 		fake.paths[len(fake.paths)-1] != "/ReportingWebService/ReportingWebService.asmx" {
 		t.Errorf("paths = %q", fake.paths)
 	}
@@ -183,8 +185,10 @@ installed:
 const advisoryFaultID = "c0a7445f-b989-43fa-ac20-11f8ca65fa8c"
 
 // Advisory 954960: the Office 2003 client's SyncUpdates is answered with
-// InternalServerError. The HRESULT is the same whatever status carried the
-// fault; the log prints the status that came.
+// InternalServerError. The HRESULT and the log are the same whatever status
+// carried the fault: WUA 7.x logs "HTTP status code = 200" for every SOAP
+// fault (the advisory's line; ASP.NET sent the fault with 500), while the
+// Result keeps the status that came.
 func TestDetect954960Fault(t *testing.T) {
 	for _, status := range []int{http.StatusOK, http.StatusInternalServerError} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
@@ -203,7 +207,7 @@ func TestDetect954960Fault(t *testing.T) {
 				t.Errorf("Summary:\n got %s\nwant %s", res.Summary(), want)
 			}
 			assertLogHas(t, res.Log,
-				"WARNING: SyncUpdates failure, error = 0x8024400E, soap client error = 7, soap error code = 400, HTTP status code = "+itoa(status),
+				"WARNING: SyncUpdates failure, error = 0x8024400E, soap client error = 7, soap error code = 400, HTTP status code = 200",
 				"WARNING: SOAP Fault: 0x000190",
 			)
 			// The cycle still reports its failure: event 148 with the HRESULT.
@@ -309,6 +313,9 @@ func TestDetectRoundTripLimit(t *testing.T) {
 func TestDetectTransportErrors(t *testing.T) {
 	t.Run("HTTP 503 without a SOAP body", func(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodHead { // the self-update check passes
+				return
+			}
 			http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
 		}))
 		defer srv.Close()
@@ -316,7 +323,8 @@ func TestDetectTransportErrors(t *testing.T) {
 		if res.HResult != 0x80244022 || res.Operation != "GetConfig" || res.HTTPStatus != 503 { // WU_E_PT_HTTP_STATUS_SERVICE_UNAVAIL
 			t.Errorf("HResult=%s Operation=%s HTTPStatus=%d", res.HResult, res.Operation, res.HTTPStatus)
 		}
-		assertLogHas(t, res.Log, "WARNING: GetConfig failure, error = 0x80244022, soap client error = 6, soap error code = 0, HTTP status code = 503")
+		// An HTTP error without a SOAP fault is logged with its real status.
+		assertLogHas(t, res.Log, "WARNING: GetConfig failure, error = 0x80244022, soap client error = 10, soap error code = 0, HTTP status code = 503")
 	})
 	t.Run("connection refused", func(t *testing.T) {
 		srv := httptest.NewServer(http.NotFoundHandler())
@@ -388,10 +396,12 @@ var advisoryLines = []string{
 	"2008-06-13    19:59:56:617  788   ee4    PT     WARNING:     ID:c0a7445f-b989-43fa-ac20-11f8ca65fa8c",
 }
 
-// The lines after the fault dump, in the fact sheet's order (§3.3).
+// The lines after the fault dump, in the fact sheet's order (§3.3), in
+// WUA 7.1's wording (the Office profile's agent is 7.1.6001.65), then
+// Automatic Updates closing its search.
 var failureTail = []string{
 	"PT WARNING: PTError: 0x8024400e",
-	"PT WARNING: SyncUpdates_WithRecovery failed.: 0x8024400e",
+	"PT WARNING: SyncUpdates_WithRecovery failed : 0x8024400e",
 	"PT WARNING: Sync of Updates: 0x8024400e",
 	"PT WARNING: SyncServerUpdatesInternal failed: 0x8024400e",
 	"Agent * WARNING: Failed to synchronize, error = 0x8024400E",
@@ -400,45 +410,75 @@ var failureTail = []string{
 	"Agent ** END ** Agent: Finding updates [CallerId = AutomaticUpdates]",
 	"Agent *************",
 	"Agent WARNING: WU client failed Searching for update with error 0x8024400e",
+	"AU >>## RESUMED ## AU: Search for updates [CallId = <call>]",
+	"AU # WARNING: Search callback failed, result = 0x8024400E",
+	"AU # WARNING: Failed to find updates with error code 8024400E",
+	"AU #########",
+	"AU ## END ## AU: Search for updates [CallId = <call>]",
+	"AU #############",
 }
 
+// The advisory's PT block comes out line for line whether the server sends
+// the fault with 200 (the default) or 500 (serve --fault-status 500): WUA
+// logs "HTTP status code = 200" for a SOAP fault either way.
 func TestDetectLogMatchesAdvisory(t *testing.T) {
-	_, srv := newFake(t, faultSpec{op: "SyncUpdates", call: 2, code: wusp.InternalServerError,
-		id: "0badc0de-0000-4000-8000-000000000000", faultString: "Er is een fout opgetreden"})
-	var file bytes.Buffer
-	c := newClient(t, srv.URL, officeProfile)
-	c.Lang = wsuslog.LangDutch
-	c.Log = wsuslog.NewClientLogWriter(&file)
-	res := detect(t, c)
+	for _, status := range []int{http.StatusOK, http.StatusInternalServerError} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			_, srv := newFake(t, faultSpec{op: "SyncUpdates", call: 2, code: wusp.InternalServerError, status: status,
+				id: "0badc0de-0000-4000-8000-000000000000", faultString: "Er is een fout opgetreden"})
+			var file bytes.Buffer
+			c := newClient(t, srv.URL, officeProfile)
+			c.Lang = wsuslog.LangDutch
+			c.Log = wsuslog.NewClientLogWriter(&file)
+			res := detect(t, c)
 
-	// What the client wrote to the file is what Result.Log holds.
-	var got []string
-	for _, line := range strings.Split(strings.TrimSuffix(file.String(), "\r\n"), "\r\n") {
-		e, ok := wsuslog.ParseClientLine(line)
-		if !ok {
-			t.Fatalf("unparsable log line %q", line)
-		}
-		if e.PID != 788 || e.TID != 0xee4 {
-			t.Errorf("PID/TID %d/%x in %q", e.PID, e.TID, line)
-		}
-		got = append(got, normalize(e, srv.URL, res.Fault.ID))
-	}
-	if len(got) != len(res.Log) {
-		t.Errorf("file has %d lines, Result.Log %d", len(got), len(res.Log))
-	}
-	var want []string
-	for _, line := range advisoryLines {
-		e, ok := wsuslog.ParseClientLine(line)
-		if !ok {
-			t.Fatalf("unparsable advisory line %q", line)
-		}
-		want = append(want, normalize(e, "http://<WSUS Server>", "c0a7445f-b989-43fa-ac20-11f8ca65fa8c"))
-	}
-	want = append(want, failureTail...)
-	i := slices.Index(got, want[0])
-	if i < 0 || i+len(want) > len(got) || !slices.Equal(got[i:i+len(want)], want) {
-		t.Errorf("log does not hold the advisory's lines in order.\n got:\n  %s\nwant (consecutive):\n  %s",
-			strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+			// What the client wrote to the file is what Result.Log holds.
+			// Agent, Setup and PT share the advisory's thread; AU and the
+			// reporter have threads of their own, as in real logs.
+			var got []string
+			callID := ""
+			for _, line := range strings.Split(strings.TrimSuffix(file.String(), "\r\n"), "\r\n") {
+				e, ok := wsuslog.ParseClientLine(line)
+				if !ok {
+					t.Fatalf("unparsable log line %q", line)
+				}
+				wantTID := map[string]uint32{"AU": wuaclient.DefaultAUTID, "Report": wuaclient.DefaultReportTID}[e.Component]
+				if wantTID == 0 {
+					wantTID = 0xee4
+				}
+				if e.PID != 788 || e.TID != wantTID {
+					t.Errorf("PID/TID %d/%x in %q, want 788/%x", e.PID, e.TID, line, wantTID)
+				}
+				if i := strings.Index(e.Text, "[CallId = "); i >= 0 && callID == "" {
+					callID = strings.TrimSuffix(e.Text[i+len("[CallId = "):], "]")
+				}
+				got = append(got, strings.ReplaceAll(normalize(e, srv.URL, res.Fault.ID), callID, "<call>"))
+			}
+			if len(got) != len(res.Log) {
+				t.Errorf("file has %d lines, Result.Log %d", len(got), len(res.Log))
+			}
+			var want []string
+			for _, line := range advisoryLines {
+				e, ok := wsuslog.ParseClientLine(line)
+				if !ok {
+					t.Fatalf("unparsable advisory line %q", line)
+				}
+				want = append(want, normalize(e, "http://<WSUS Server>", "c0a7445f-b989-43fa-ac20-11f8ca65fa8c"))
+			}
+			want = append(want, failureTail...)
+			i := slices.Index(got, want[0])
+			if i < 0 || i+len(want) > len(got) || !slices.Equal(got[i:i+len(want)], want) {
+				t.Errorf("log does not hold the advisory's lines in order.\n got:\n  %s\nwant (consecutive):\n  %s",
+					strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+			}
+			// The self-update check comes between the agent's banner and
+			// the protocol talker's (a 2008 WUA 7.1.6001.65 log).
+			check := slices.Index(got, "Setup Checking for agent SelfUpdate")
+			if check < 0 || check > i || got[check+1] != "Setup Client version: Core: 7.1.6001.65 Aux: 7.1.6001.65" ||
+				got[check+2] != "Setup SelfUpdate check completed. SelfUpdate is NOT required." || check+3 != i {
+				t.Errorf("no self-update check right before the PT banner:\n  %s", strings.Join(got, "\n  "))
+			}
+		})
 	}
 }
 
@@ -468,3 +508,141 @@ func assertLogHas(t *testing.T, log []wsuslog.Entry, texts ...string) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// A server without the self-update directory stops the scan before any
+// SOAP call, as a WSUS 3.0 SP1 client logged it in March 2008 (J. Jameson,
+// "WSUS Clients Failing with Error 0x80244019 After Installing WSUS SP1"):
+// the file transport's 0x80190194, the agent's 0x80244019, "Skipping scan".
+func TestDetectSelfUpdateNotFoundSkipsScan(t *testing.T) {
+	fake, srv := newFake(t)
+	fake.selfUpdateStatus = http.StatusNotFound
+	res := detect(t, newClient(t, srv.URL, officeProfile))
+
+	if res.Succeeded || res.HResult != 0x80244019 || res.Operation != "SelfUpdate" || res.HTTPStatus != 404 || res.RoundTrips != 0 {
+		t.Errorf("%s", res.Summary())
+	}
+	var se *wuaclient.SelfUpdateError
+	if !errors.As(res.Err, &se) || se.URL != srv.URL+"/selfupdate/wuident.cab" {
+		t.Errorf("Err = %v", res.Err)
+	}
+	if ops := fake.Ops(); len(ops) != 0 {
+		t.Errorf("SOAP calls after a failed self-update check: %v", ops)
+	}
+	url := srv.URL + "/selfupdate/wuident.cab"
+	assertLogHas(t, res.Log,
+		"Checking for agent SelfUpdate",
+		"WARNING: WinHttp: SendRequestToServerForFileInformation failed with 0x80190194",
+		"WARNING: WinHttp: ShouldFileBeDownloaded failed with 0x80190194",
+		"WARNING: DownloadFileInternal failed for "+url+": error 0x80190194",
+		"FATAL: IsUpdateRequired failed with error 0x80244019",
+		"WARNING: SelfUpdate: Default Service: IsUpdateRequired failed: 0x80244019",
+		"WARNING: SelfUpdate: Default Service: IsUpdateRequired failed, error = 0x80244019",
+		"  * WARNING: Skipping scan, self-update check returned 0x80244019",
+		"  * WARNING: Exit code = 0x80244019",
+		"**  END  **  Agent: Finding updates [CallerId = AutomaticUpdates]",
+		"WARNING: WU client failed Searching for update with error 0x80244019",
+		"  # WARNING: Search callback failed, result = 0x80244019",
+	)
+	for _, e := range res.Log {
+		if e.Component == "PT" {
+			t.Errorf("PT line after a skipped scan: %q", e.Text)
+		}
+	}
+	// No cookie, so the failure event is logged but cannot be uploaded.
+	if len(res.Events) != 1 || res.Events[0].EventID != 148 || res.Reported {
+		t.Errorf("events %+v, reported %v", res.Events, res.Reported)
+	}
+}
+
+// WUA 7.6 words the recovery line "failed.: 0x…" where 7.0 and 7.1 write
+// "failed : 0x…"; the profile's agent version picks the wording.
+func TestDetectRecoveryWordingFollowsAgentVersion(t *testing.T) {
+	for version, want := range map[string]string{
+		"7.0.6000.374": "WARNING: SyncUpdates_WithRecovery failed : 0x8024400e",
+		"7.1.6001.65":  "WARNING: SyncUpdates_WithRecovery failed : 0x8024400e",
+		"7.6.7600.256": "WARNING: SyncUpdates_WithRecovery failed.: 0x8024400e",
+	} {
+		t.Run(version, func(t *testing.T) {
+			_, srv := newFake(t, faultSpec{op: "SyncUpdates", call: 2, code: wusp.InternalServerError})
+			yaml := strings.Replace(officeProfile, "agent_version: 7.1.6001.65", "agent_version: "+version, 1)
+			res := detect(t, newClient(t, srv.URL, yaml))
+			assertLogHas(t, res.Log, "Client version: Core: "+version+"  Aux: "+version, "WARNING: PTError: 0x8024400e", want)
+		})
+	}
+}
+
+// A successful search closes Automatic Updates' block with the count.
+func TestDetectClosesAUBlock(t *testing.T) {
+	_, srv := newFake(t)
+	res := detect(t, newClient(t, srv.URL, xpProfile))
+	n := len(res.Needed)
+	assertLogHas(t, res.Log,
+		"## START ##  AU: Search for updates",
+		"**  END  **  Agent: Finding updates [CallerId = AutomaticUpdates]",
+		"  # "+itoa(n)+" updates detected",
+		"#########",
+		"#############",
+	)
+	last := res.Log[len(res.Log)-1]
+	if last.Component != "Report" {
+		t.Errorf("last line %s %q, want the reporter's", last.Component, last.Text)
+	}
+}
+
+// The requests have the shape ATL Server's SOAP client gives them
+// (atlsoap.h: CResponseGenerator::StartEnvelope, GenerateArrayInfo,
+// GenerateNull), which is what WUA 7.x sent.
+func TestRequestsHaveATLShape(t *testing.T) {
+	fake, srv := newFake(t)
+	detect(t, newClient(t, srv.URL, xpProfile))
+	body := func(op string) string {
+		for i, a := range fake.Ops() {
+			if a == op {
+				return fake.bodies[i]
+			}
+		}
+		t.Fatalf("no %s request", op)
+		return ""
+	}
+	for i, b := range fake.bodies {
+		if !strings.HasPrefix(b, `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:soapenc="http://schemas.xmlsoap.org/soap/encoding/">`) {
+			t.Errorf("request %d (%s) does not open as ATL does: %.200s", i, fake.Ops()[i], b)
+		}
+	}
+	getCookie := body("GetCookie")
+	for _, want := range []string{
+		`<authCookies xmlns:q1="http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService" soapenc:arrayType="q1:AuthorizationCookie[1]"><AuthorizationCookie>`,
+		`<oldCookie><Expiration>0001-01-01T00:00:00Z</Expiration><EncryptedData xsi:nil="1"/></oldCookie>`,
+	} {
+		if !strings.Contains(getCookie, want) {
+			t.Errorf("GetCookie lacks %s:\n%s", want, getCookie)
+		}
+	}
+	if !regexp.MustCompile(`<currentTime>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ</currentTime>`).MatchString(getCookie) {
+		t.Errorf("currentTime not to the second:\n%s", getCookie)
+	}
+	// The first SyncUpdates has nothing cached: NULL arrays.
+	firstSync := body("SyncUpdates")
+	for _, want := range []string{`<InstalledNonLeafUpdateIDs xsi:nil="1"/>`, `<OtherCachedUpdateIDs xsi:nil="1"/>`, `<CachedDriverIDs xsi:nil="1"/>`} {
+		if !strings.Contains(firstSync, want) {
+			t.Errorf("first SyncUpdates lacks %s:\n%s", want, firstSync)
+		}
+	}
+	if !regexp.MustCompile(`<OtherCachedUpdateIDs soapenc:arrayType="xsd:int\[\d+\]"><int>`).MatchString(strings.Join(fake.bodies, "")) {
+		t.Errorf("no later SyncUpdates with an int array")
+	}
+	report := body("ReportEventBatch")
+	for _, want := range []string{
+		`<eventBatch xmlns:q1="http://www.microsoft.com/SoftwareDistribution" soapenc:arrayType="q1:ReportingEvent[1]">`,
+		`<ReplacementStrings soapenc:arrayType="xsd:string[1]"><string>`,
+		`<MiscData xsi:nil="1"/>`,
+		`<ProcessorArchitecture>X86Compatible</ProcessorArchitecture><OSVersion><Major>5</Major><Minor>1</Minor><Build>2600</Build><Revision>0</Revision><ServicePackMajor>3</ServicePackMajor><ServicePackMinor>0</ServicePackMinor></OSVersion><OSLocaleID>1033</OSLocaleID>`,
+	} {
+		if !strings.Contains(report, want) {
+			t.Errorf("ReportEventBatch lacks %s:\n%s", want, report)
+		}
+	}
+	if m := regexp.MustCompile(`<EventInstanceID>([^<]*)</EventInstanceID>`).FindStringSubmatch(report); m == nil || m[1] != strings.ToUpper(m[1]) {
+		t.Errorf("EventInstanceID not in upper case: %v", m)
+	}
+}

@@ -3,14 +3,18 @@
 // a WSUS server, so that advisory 954960 can be reproduced and tested
 // without a 2008 Windows client.
 //
-// A cycle follows fact sheet §1.7: GetConfig → GetAuthorizationCookie (the
+// A cycle follows fact sheet §1.7: the self-update check of
+// selfupdate/wuident.cab (a server that cannot serve it makes the agent skip
+// the scan, 0x80244019) → GetConfig → GetAuthorizationCookie (the
 // SimpleTargeting plug-in at the ServiceUrl GetConfig names) → GetCookie →
 // RegisterComputer when the server requires registration → SyncUpdates
 // until nothing new comes and the answer is not truncated →
 // GetExtendedUpdateInfo for the needed updates → ReportEventBatch (event
 // 147 on success, 148 with the HRESULT on failure). WSUS faults are
 // recovered from as MS-WUSP §2.2.2.4 prescribes (see Client.Detect); a
-// fault is a fault whether it arrives with HTTP 200 or 500.
+// fault is a fault whether it arrives with HTTP 200 or 500, and the log
+// says "HTTP status code = 200" for it either way, as WUA 7.x did. The
+// requests have the shape ATL Server's SOAP client gave them (atl.go).
 //
 // Between SyncUpdates rounds the client evaluates what it was offered, as
 // WUA does: a Profile says which non-leaf revisions (detectoids, product
@@ -19,7 +23,9 @@
 // client into the part of the catalog where the 954960 defect waits.
 //
 // The cycle writes WindowsUpdate.log lines through package wsuslog, in
-// English or in the Dutch rendering of the advisory:
+// English or in the Dutch rendering of the advisory, in the wording of the
+// profile's agent version; Agent, Setup and PT share one thread, AU and the
+// reporter have their own:
 //
 //	p, err := wuaclient.BuiltinProfile("xp-sp3-office2003")
 //	if err != nil { … }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsusmock/wsusmock/wuaclient"
 	"github.com/wsusmock/wsusmock/wusp"
 )
 
@@ -75,6 +76,10 @@ type fakeServer struct {
 	reports         []wusp.ReportingEvent
 	syncs           []wusp.SyncUpdateParameters
 	paths           []string
+	bodies          []string
+	// selfUpdateStatus answers the self-update check; zero means 200.
+	selfUpdateStatus int
+	selfUpdateChecks int
 }
 
 func newFake(t *testing.T, faults ...faultSpec) (*fakeServer, *httptest.Server) {
@@ -108,6 +113,16 @@ var services = map[string]wusp.Service{
 
 func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
+	if strings.EqualFold(r.URL.Path, "/"+wuaclient.SelfUpdatePath) {
+		f.mu.Lock()
+		f.selfUpdateChecks++
+		f.paths = append(f.paths, r.Method+" "+r.URL.Path)
+		f.mu.Unlock()
+		if f.selfUpdateStatus != 0 {
+			w.WriteHeader(f.selfUpdateStatus)
+		}
+		return
+	}
 	svc, ok := services[strings.ToLower(r.URL.Path)]
 	if !ok {
 		http.NotFound(w, r)
@@ -122,6 +137,7 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.actions = append(f.actions, r.Header.Get("SOAPAction"))
 	f.headers = append(f.headers, r.Header.Clone())
 	f.paths = append(f.paths, r.URL.Path)
+	f.bodies = append(f.bodies, string(body))
 	f.counts[op.Name]++
 	n := f.counts[op.Name]
 	f.mu.Unlock()

@@ -34,11 +34,17 @@ const (
 	HTTPStatusNotMapped      HRESULT = 0x8024402B // WU_E_PT_HTTP_STATUS_NOT_MAPPED
 	WinHTTPNameNotResolved   HRESULT = 0x8024402C // WU_E_PT_WINHTTP_NAME_NOT_RESOLVED
 	httpStatusBase           HRESULT = 0x80244016 // WU_E_PT_HTTP_STATUS_BAD_REQUEST, first of the HTTP_STATUS_* run
+	bitsHTTPStatus           HRESULT = 0x80190000 // plus the status: how the file transport logs an HTTP status (0x80190194 for 404)
 	maxServerRoundTrips              = 200        // WUA's limit behind 0x80244010 (fact sheet §1.7)
 	soapClientErrorSoapFault         = 7          // ATL SOAPCLIENT_SOAPFAULT
-	soapClientErrorServer            = 6          // ATL SOAPCLIENT_SERVER_ERROR
-	soapErrorCodeClient              = 300        // ATL SOAP_E_CLIENT
-	soapErrorCodeServer              = 400        // ATL SOAP_E_SERVER
+	// soapClientErrorHTTP is what WUA 7.x logs for an HTTP error status
+	// without a SOAP fault ("soap client error = 10, soap error code = 0,
+	// HTTP status code = 503"): ATL's SOAPCLIENT_PARSE_ERROR, since WUA's
+	// own transport hands the body to the parser, not the stock ATL
+	// SOAPCLIENT_SERVER_ERROR (6).
+	soapClientErrorHTTP = 10
+	soapErrorCodeClient = 300 // ATL SOAP_E_CLIENT
+	soapErrorCodeServer = 400 // ATL SOAP_E_SERVER
 )
 
 // httpStatuses are the statuses of the WU_E_PT_HTTP_STATUS_* run, in

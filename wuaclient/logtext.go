@@ -22,24 +22,6 @@ func agentMsg(format string, args ...any) wsuslog.Message {
 	return wsuslog.Message{Component: wsuslog.ComponentAgent, Text: fmt.Sprintf(format, args...)}
 }
 
-// operationFault is the fault dump for a fault answering any operation:
-// wsuslog's SyncUpdates block with the operation named in its first line,
-// as WUA names the failing call ("GetCookie failure, error = …").
-func operationFault(text wsuslog.ClientText, op string, f wsuslog.SyncFault) []wsuslog.Message {
-	m := text.SyncUpdatesFault(f)
-	if op != "SyncUpdates" && len(m) > 0 {
-		m[0].Text = strings.Replace(m[0].Text, "SyncUpdates failure", op+" failure", 1)
-	}
-	return m
-}
-
-// transportFailure is the first line WUA writes for a call that got no SOAP
-// fault: the same shape as a fault's, soap error code 0.
-func transportFailure(op string, e *TransportError) wsuslog.Message {
-	return ptMsg("WARNING: %s failure, error = 0x%08X, soap client error = %d, soap error code = 0, HTTP status code = %d",
-		op, uint32(e.HR), e.SOAPClientError, e.Status)
-}
-
 // exceededRoundTrips is the line of the WSUS support team's 2008 post on
 // 0x80244010 (fact sheet §0 S8, S15).
 func exceededRoundTrips() wsuslog.Message {

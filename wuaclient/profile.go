@@ -162,6 +162,30 @@ func (p *Profile) ComputerInfo() wusp.ComputerInfo {
 	}
 }
 
+// describe fills the ExtendedData of a reporting event with the machine:
+// brand, model, BIOS, processor, OS version and locale.
+func (p *Profile) describe(ev *wusp.ReportingEvent) {
+	ev.ComputerBrand, ev.ComputerModel, ev.BiosRevision = p.Hardware.Manufacturer, p.Hardware.Model, p.Hardware.BiosVersion
+	ev.ProcessorArchitecture = reportingArchitecture[strings.ToLower(p.OS.Architecture)]
+	ev.OSVersion = wusp.DetailedVersion{Major: p.OS.Major, Minor: p.OS.Minor, Build: p.OS.Build,
+		ServicePackMajor: p.OS.ServicePackMajor, ServicePackMinor: p.OS.SPMinor}
+	ev.OSLocaleID = localeIDs[strings.ToLower(p.OS.Locale)]
+}
+
+// reportingArchitecture maps a profile's architecture to the
+// ProcessorArchitecture enumeration of MS-WUSP §6.3; an unknown one is
+// written as Unknown.
+var reportingArchitecture = map[string]string{
+	"x86": "X86Compatible", "amd64": "Amd64Compatible", "x64": "Amd64Compatible", "ia64": "IA64Compatible",
+}
+
+// localeIDs are the Windows LCIDs of the locales profiles use; a locale
+// not listed is reported as 0.
+var localeIDs = map[string]int{
+	"en-us": 1033, "en-gb": 2057, "nl-nl": 1043, "nl-be": 2067, "de-de": 1031, "fr-fr": 1036,
+	"es-es": 3082, "it-it": 1040, "ja-jp": 1041, "pt-br": 1046, "sv-se": 1053,
+}
+
 // ProfileError is a problem in a profile file, at a line.
 type ProfileError struct {
 	File string

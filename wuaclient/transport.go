@@ -49,7 +49,11 @@ func (cy *cycle) call(endpoint *url.URL, op wusp.Operation, req, resp wusp.Messa
 	cy.res.Calls = append(cy.res.Calls, op.Name)
 	ctx, cancel := context.WithTimeout(cy.ctx, cy.c.requestTimeout())
 	defer cancel()
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint.String(), bytes.NewReader(wusp.MarshalRequest(op, req)))
+	reqBody, err := atlShape(op, req)
+	var hreq *http.Request
+	if err == nil {
+		hreq, err = http.NewRequestWithContext(ctx, http.MethodPost, endpoint.String(), bytes.NewReader(reqBody))
+	}
 	if err != nil {
 		return &exchangeError{op: op.Name, err: &TransportError{Op: op.Name, HR: SOAPClientSend, SOAPClientError: 5, Err: err}}
 	}
@@ -88,7 +92,7 @@ func (cy *cycle) call(endpoint *url.URL, op wusp.Operation, req, resp wusp.Messa
 		return &exchangeError{op: op.Name, status: status, err: perr}
 	case status != http.StatusOK:
 		return &exchangeError{op: op.Name, status: status, err: &TransportError{Op: op.Name, HR: HTTPStatusHRESULT(status),
-			Status: status, SOAPClientError: soapClientErrorServer, Err: errors.New(statusText(status))}}
+			Status: status, SOAPClientError: soapClientErrorHTTP, Err: errors.New(statusText(status))}}
 	case perr != nil:
 		return &exchangeError{op: op.Name, status: status, err: &TransportError{Op: op.Name, HR: SOAPClientParse,
 			Status: status, SOAPClientError: 10, Err: fmt.Errorf("unreadable reply: %w", perr)}}

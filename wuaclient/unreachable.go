@@ -7,9 +7,17 @@ import "errors"
 // resolve, the TLS handshake failed, the request timed out), and nil
 // otherwise.
 func (r *Result) Unreachable() error {
+	if r.Succeeded {
+		return nil
+	}
 	var te *TransportError
-	if !r.Succeeded && errors.As(r.Err, &te) && te.Status == 0 {
+	if errors.As(r.Err, &te) && te.Status == 0 {
 		return te.Err
+	}
+	// The self-update check is the cycle's first request.
+	var se *SelfUpdateError
+	if errors.As(r.Err, &se) && se.Status == 0 {
+		return se.Err
 	}
 	return nil
 }

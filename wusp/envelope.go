@@ -195,7 +195,9 @@ func faultElement(body *etree.Element, code, str, actor string) *etree.Element {
 	fault := body.CreateElement("soap:Fault")
 	fault.CreateElement("faultcode").SetText("soap:" + code)
 	fault.CreateElement("faultstring").SetText(str)
-	fault.CreateElement("faultactor").SetText(actor)
+	if actor != "" { // ASMX leaves faultactor out when the exception has no actor
+		fault.CreateElement("faultactor").SetText(actor)
+	}
 	return fault
 }
 

@@ -1,14 +1,15 @@
 package wusp
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/beevik/etree"
 )
 
 // ReportingEvent is one event of ReportEventBatch (MS-WUSP §2.2.2.3.1),
-// reduced to what a detection cycle reports: the BasicData, the replacement
-// strings and MiscData of ExtendedData. A 2008 agent reported detection
+// reduced to what a detection cycle reports: the BasicData and the
+// ExtendedData. A 2008 agent reported detection
 // success as EventID 147 and failure as 148 with the HRESULT.
 type ReportingEvent struct {
 	ClientID           string // BasicData/TargetID/Sid
@@ -23,6 +24,21 @@ type ReportingEvent struct {
 	AppName            string
 	ReplacementStrings []string
 	MiscData           []string
+	// The rest of ExtendedData (MS-WUSP §6.3): the machine the event
+	// happened on. ProcessorArchitecture, OSVersion and OSLocaleID are
+	// required there (minOccurs=1); an empty ProcessorArchitecture is
+	// written as Unknown.
+	ComputerBrand, ComputerModel, BiosRevision string
+	ProcessorArchitecture                      string // Unknown, X86Compatible, IA64Compatible, Amd64Compatible
+	OSVersion                                  DetailedVersion
+	OSLocaleID                                 int
+}
+
+// DetailedVersion is an operating system version with its service pack
+// (MS-WUSP §6.3).
+type DetailedVersion struct {
+	Major, Minor, Build, Revision      int
+	ServicePackMajor, ServicePackMinor int
 }
 
 func (ev ReportingEvent) appendXML(e *etree.Element) {
@@ -40,6 +56,21 @@ func (ev ReportingEvent) appendXML(e *etree.Element) {
 	x := add(e, "ExtendedData")
 	addStrs(x, "ReplacementStrings", "string", nonNilS(ev.ReplacementStrings))
 	addStrs(x, "MiscData", "string", nonNilS(ev.MiscData))
+	for _, kv := range [][2]string{{"ComputerBrand", ev.ComputerBrand}, {"ComputerModel", ev.ComputerModel}, {"BiosRevision", ev.BiosRevision}} {
+		if kv[1] != "" {
+			addString(x, kv[0], kv[1])
+		}
+	}
+	addString(x, "ProcessorArchitecture", cmp.Or(ev.ProcessorArchitecture, "Unknown"))
+	v := add(x, "OSVersion")
+	for _, kv := range []struct {
+		name string
+		n    int
+	}{{"Major", ev.OSVersion.Major}, {"Minor", ev.OSVersion.Minor}, {"Build", ev.OSVersion.Build}, {"Revision", ev.OSVersion.Revision},
+		{"ServicePackMajor", ev.OSVersion.ServicePackMajor}, {"ServicePackMinor", ev.OSVersion.ServicePackMinor}} {
+		addInt(v, kv.name, kv.n)
+	}
+	addInt(x, "OSLocaleID", ev.OSLocaleID)
 	p := add(e, "PrivateData")
 	addString(p, "ComputerDnsName", "")
 	addString(p, "UserAccountName", "")

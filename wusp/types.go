@@ -94,11 +94,10 @@ func (c Config) appendXML(e *etree.Element) {
 		addString(pi, "ServiceUrl", a.ServiceURL)
 		addString(pi, "Parameter", a.Parameter)
 	}
-	ids := c.AllowedEventIDs
-	if ids == nil {
-		ids = []int{}
-	}
-	addInts(e, "AllowedEventIds", ids)
+	// WSUS 3.0 sends no AllowedEventIds (MS-WUSP §4 GetConfig sample; a
+	// real capture, CaddyGlow/wsus-rs docs/fixtures/wsus-m0/000001): a nil
+	// list is left out, an empty one written empty.
+	addInts(e, "AllowedEventIds", c.AllowedEventIDs)
 	props := add(e, "Properties")
 	for _, p := range c.Properties {
 		cp := add(props, "ConfigurationProperty")

@@ -13,9 +13,11 @@ import (
 	"github.com/wsusmock/wsusmock/wsustest"
 )
 
-// "wsusmock client" against the default scenario: the Office 2003 profile
-// fails with exit status 3, the plain XP profile succeeds; the log file
-// gets CRLF lines.
+// "wsusmock client" against the default scenario served with
+// --fault-status 500: the Office 2003 profile fails with exit status 3, the
+// plain XP profile succeeds; the log file gets CRLF lines. The summary
+// names the status on the wire, the log the one WUA 7.x logs for a SOAP
+// fault, 200.
 func TestClientCommand(t *testing.T) {
 	sc, err := scenarios.Builtin(scenarios.DefaultScenario)
 	if err != nil {
@@ -35,7 +37,7 @@ func TestClientCommand(t *testing.T) {
 		inStdout string
 	}{
 		{[]string{"--profile", "xp-sp3-office2003", "--log", logFile}, exitCycleFailed,
-			"result: failed hresult=0x8024400E fault=InternalServerError id=", "HTTP status code = 500"},
+			"result: failed hresult=0x8024400E fault=InternalServerError id=", "http_status=500"},
 		{[]string{"--profile", "xp-sp3", "--quiet"}, exitOK, "result: succeeded needed=2 round_trips=4", ""},
 		{[]string{"--profile", "xp-sp3-office2003", "--lang", "nl"}, exitCycleFailed, "result: failed", "PT: Serverupdates worden gesynchroniseerd"},
 		{[]string{"--profile", "no-such-profile"}, exitUsage, "", ""},
@@ -61,7 +63,7 @@ func TestClientCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), "soap error code = 400, HTTP status code = 500\r\n") {
+	if !strings.Contains(string(b), "soap error code = 400, HTTP status code = 200\r\n") {
 		t.Errorf("log file lacks the CRLF fault line:\n%q", b)
 	}
 }

@@ -62,7 +62,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.logMaxMiB, "server-log-max-size", 0, "rotate -server-log when it would pass this many MiB (0: never)")
 	fs.IntVar(&o.logBackups, "server-log-backups", defaultServerLogBackups, "rotated server logs to keep with -server-log-max-size (0: all)")
 	fs.StringVar(&o.logLang, "log-lang", "en", "language of -server-log: en, or nl as advisory 954960's Dutch copy shows it")
-	fs.BoolVar(&o.verbose, "v", false, "log every exchange")
+	fs.BoolVar(&o.verbose, "v", false, "log every exchange, and a request line per call in the server log")
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API (/__admin/) demands from every caller; without one it answers loopback callers only (default: $"+adminTokenEnv+")")
 	fs.IntVar(&o.journalSize, "journal-size", soapserver.DefaultJournalSize, "exchanges the journal (/__admin/journal) keeps; older ones are dropped and counted")
 	fs.Int64Var(&o.journalBytes, "journal-bytes", soapserver.DefaultJournalBytes, "bytes of memory the journal's entries may take; the oldest are dropped and counted beyond it")
@@ -125,7 +125,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				logger.Error("server log", "file", o.serverLog, "err", err)
 			}
 		}()
-		cfg.ServerLog = sl
+		cfg.ServerLog, cfg.LogRequests = sl, o.verbose
 	}
 	if o.installRoot != "" {
 		cfg.OnChange = installRootWriter(o.installRoot, logger)
