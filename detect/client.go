@@ -316,14 +316,16 @@ func (c *clientAnalyzer) report(r *Report) {
 		f := c.other.kept[0].f
 		r.Summary = fmt.Sprintf("%s, none of them 954960's; the first at line %d: %s", soapFaults(c.other.count), f.Line, describe(f))
 		r.Evidence = c.other.evidence()
-	default:
+	case len(c.success) == 2:
 		r.Verdict = VerdictClean
-		if len(c.success) == 2 {
-			r.Summary = fmt.Sprintf("no SOAP fault; the sync that started at line %d succeeded", c.success[0].Line)
-			r.Evidence = c.success
-		} else {
-			r.Summary = "no SOAP fault (and no completed sync in the log)"
-		}
+		r.Summary = fmt.Sprintf("no SOAP fault; the sync that started at line %d succeeded", c.success[0].Line)
+		r.Evidence = c.success
+	default:
+		// No fault, but no sync that ran to its end either: a scan that
+		// stopped early (an unreachable server, a failed self-update
+		// check) or a log cut before it. Nothing shows the sync works.
+		r.Verdict = VerdictIncomplete
+		r.Summary = "no SOAP fault, but no completed sync in the log either, so not called clean"
 	}
 	if c.kb.count > 0 && c.other.count > 0 {
 		c.notes.add(fmt.Sprintf("also %s of other kinds, the first at line %d: %s",

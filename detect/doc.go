@@ -96,7 +96,12 @@
 //   - VerdictRecovered: a 954960 fault, and a successful sync after the
 //     last one (the server was fixed or the workaround applied).
 //   - VerdictOtherSOAPFault: a SOAP fault, none of them a 954960 fault.
-//   - VerdictClean: a WindowsUpdate.log without SOAP faults.
+//   - VerdictClean: a WindowsUpdate.log without SOAP faults that shows a
+//     successful sync.
+//   - VerdictIncomplete: no SOAP fault, and no successful sync either (a
+//     scan that stopped early, as after a failed self-update check or on
+//     an unreachable server, or a log cut short): nothing shows the sync
+//     works, so it is not called clean.
 //
 // (VerdictIncomplete replaces recovered and clean for a log not read in
 // full; see above.)
@@ -131,9 +136,10 @@
 // Probe runs the simulated Office 2003 client of package wuaclient
 // (profile ProbeProfile) against a live server and analyses the
 // WindowsUpdate.log it wrote; ProbeWith takes a client of the caller's.
-// A scan that stopped before its end without a SOAP fault (the server
-// could not be reached) is VerdictIncomplete, as a log not read in full
-// is: the probe did not see what it was sent to see.
+// A server that gives no reply at all is an *UnreachableError: the probe
+// could not run. A scan that reached the server but stopped before its
+// end without a SOAP fault (a bare HTTP error) is VerdictIncomplete, as a
+// log not read in full is: the probe did not see what it was sent to see.
 //
 // # Command
 //

@@ -8,10 +8,10 @@ type Verdict string
 const (
 	VerdictAffected       Verdict = "affected"
 	VerdictOtherSOAPFault Verdict = "other-soap-fault"
-	// VerdictIncomplete is a log that could not be read to its end (a
-	// read error, or a line longer than wsuslog.MaxLineSize read only in
-	// part) and whose lines read show no fault: it is not known to be
-	// clean.
+	// VerdictIncomplete is a log whose lines read show no fault, but that
+	// could not be read to its end (a read error, or a line longer than
+	// wsuslog.MaxLineSize read only in part) or, for a WindowsUpdate.log,
+	// shows no completed sync: it is not known to be clean.
 	VerdictIncomplete   Verdict = "incomplete"
 	VerdictRecovered    Verdict = "recovered"
 	VerdictUnrecognised Verdict = "unrecognised"

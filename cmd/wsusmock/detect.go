@@ -26,9 +26,9 @@ const detectHelp = `Reads WindowsUpdate.log and SoftwareDistribution.log files (
 UTF-8 or ANSI; English or the advisory's Dutch; WUA 7.0-7.6) and/or runs a
 simulated Office 2003 client against a live server (--probe), and gives a
 verdict per input: affected (by 954960), recovered (affected, then a sync
-succeeded), other-soap-fault, clean, unrecognised, incomplete (not read to
-its end, or a line over 1 MiB read only in part, and no fault in what was
-read). The rules are those of package github.com/wsusmock/wsusmock/detect.
+succeeded), other-soap-fault, clean, unrecognised, incomplete (no fault in
+what was read, but the log was not read to its end, a line over 1 MiB was
+read only in part, or a WindowsUpdate.log shows no completed sync). The rules are those of package github.com/wsusmock/wsusmock/detect.
 "-" reads standard input.
 
 exit status, the first that applies: 10 an input is affected; 11 an input
