@@ -160,7 +160,7 @@ func Builtin(name string) (*Scenario, error) {
 	for _, s := range all {
 		names = append(names, s.Name)
 	}
-	return nil, fmt.Errorf("unknown scenario %q (built-in: %s)", name, strings.Join(names, ", "))
+	return nil, fmt.Errorf("%w %q (built-in: %s)", ErrUnknownScenario, name, strings.Join(names, ", "))
 }
 
 // Builtins lists the built-in scenarios, DefaultScenario first, then by name.
