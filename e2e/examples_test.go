@@ -97,8 +97,7 @@ var _ = Describe("Example: testing a detection tool", func() {
 		Expect(reports[0].Faults).To(ContainElement(HaveField("ID", res.Fault.ID)))
 
 		By("after KB954960 the client's log is clean")
-		_, err = srv.InstallHotfix("KB954960")
-		Expect(err).NotTo(HaveOccurred())
+		Expect(srv.InstallHotfix("KB954960")).To(Succeed())
 		after := srv.Detect("xp-sp3-office2003")
 		Expect(after).To(wsustest.HaveSucceeded())
 		Expect(after).NotTo(wsustest.HoldKB954960Signature())

@@ -12,8 +12,8 @@ import (
 // before it loses some.
 const DefaultEventBuffer = 256
 
-// maxEventBuffer bounds what a subscriber may ask for.
-const maxEventBuffer = 1 << 16
+// MaxEventBuffer bounds what a subscriber may ask for.
+const MaxEventBuffer = 1 << 16
 
 // ErrClosed is returned by Subscription.Next once the server is closed or
 // the subscription cancelled.
@@ -67,7 +67,7 @@ func (s *Server) Subscribe(buffer int) *Subscription {
 	if buffer <= 0 {
 		buffer = DefaultEventBuffer
 	}
-	buffer = min(buffer, maxEventBuffer)
+	buffer = min(buffer, MaxEventBuffer)
 	sub := &Subscription{ch: make(chan *JournalEntry, buffer), b: s.events, done: s.done, gone: make(chan struct{})}
 	b := s.events
 	b.mu.Lock()

@@ -470,11 +470,16 @@ func (s *Server) RemoveFault(id string) bool {
 	return true
 }
 
-// ClearFaults removes every rule.
-func (s *Server) ClearFaults() {
+// ClearFaults removes every rule and returns how many there were.
+func (s *Server) ClearFaults() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	n := 0
+	if cur := s.rules.Load(); cur != nil {
+		n = len(*cur)
+	}
 	s.setRules(nil)
+	return n
 }
 
 // setRules publishes rules, nil when empty. Callers hold mu.

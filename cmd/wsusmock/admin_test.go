@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/wsusmock/wsusmock/scenarios"
-	"github.com/wsusmock/wsusmock/soapserver"
+	"github.com/wsusmock/wsusmock/server"
 )
 
 // "wsusmock admin" against an in-process server: each command's exit
@@ -23,11 +22,10 @@ func TestAdminCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	server, err := soapserver.New(world, soapserver.Config{})
-	if err != nil {
+	srv := &server.Server{World: world}
+	if err := srv.Open(); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server)
 	defer srv.Close()
 	sp1 := "cc750251-d324-4187-8241-603a8445ad33" // Office 2003 Service Pack 1
 
@@ -62,7 +60,7 @@ func TestAdminCommand(t *testing.T) {
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			args := append([]string{"admin", "--server", srv.URL}, tc.args...)
+			args := append([]string{"admin", "--server", srv.URL()}, tc.args...)
 			if code := run(context.Background(), args, &stdout, &stderr); code != tc.exit {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.exit, &stdout, &stderr)
 			}

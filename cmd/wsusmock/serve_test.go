@@ -8,12 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wsusmock/wsusmock/admin"
 	"github.com/wsusmock/wsusmock/installroot"
 	"github.com/wsusmock/wsusmock/scenarios"
 	"github.com/wsusmock/wsusmock/soapserver"
 )
 
-func newInstallRootServer(t *testing.T, dir string, log *bytes.Buffer) *soapserver.Server {
+func newInstallRootServer(t *testing.T, dir string, log *bytes.Buffer) *admin.Controller {
 	t.Helper()
 	sc, err := scenarios.Builtin("sp1-office2003")
 	if err != nil {
@@ -28,7 +29,7 @@ func newInstallRootServer(t *testing.T, dir string, log *bytes.Buffer) *soapserv
 	if err != nil {
 		t.Fatal(err)
 	}
-	return server
+	return admin.NewController(server, nil)
 }
 
 // --install-root follows the server: 3.1.6001.65 at start, 3.1.6001.66 once
@@ -49,7 +50,7 @@ func TestInstallRootFollowsServer(t *testing.T) {
 	if v := version(); v != "3.1.6001.65" {
 		t.Errorf("at start: %s, want 3.1.6001.65", v)
 	}
-	if _, err := server.InstallHotfix("KB954960"); err != nil {
+	if _, err := server.InstallHotfix(t.Context(), "KB954960"); err != nil {
 		t.Fatal(err)
 	}
 	if v := version(); v != "3.1.6001.66" {
@@ -59,7 +60,9 @@ func TestInstallRootFollowsServer(t *testing.T) {
 	if err != nil || !strings.Contains(string(reg), `"VersionString"="3.1.6001.65"`) {
 		t.Errorf("registry.reg after KB954960 (VersionString unchanged): %q, %v", reg, err)
 	}
-	server.Reset()
+	if _, err := server.Reset(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	if v := version(); v != "3.1.6001.65" {
 		t.Errorf("after reset: %s, want 3.1.6001.65", v)
 	}
@@ -76,11 +79,11 @@ func TestInstallRootWriteFailureIsLogged(t *testing.T) {
 	}
 	var log bytes.Buffer
 	server := newInstallRootServer(t, filepath.Join(blocker, "root"), &log)
-	if _, err := server.InstallHotfix("KB954960"); err != nil {
+	if _, err := server.InstallHotfix(t.Context(), "KB954960"); err != nil {
 		t.Fatal(err)
 	}
-	if got := server.Info().ClientDLLVersion; got != "3.1.6001.66" {
-		t.Errorf("server: %s, want 3.1.6001.66", got)
+	if got, _ := server.Info(t.Context()); got.ClientDLLVersion != "3.1.6001.66" {
+		t.Errorf("server: %s, want 3.1.6001.66", got.ClientDLLVersion)
 	}
 	if n := strings.Count(log.String(), "level=ERROR msg=\"install root\""); n != 2 {
 		t.Errorf("%d errors logged, want 2 (start, hotfix):\n%s", n, log.String())
