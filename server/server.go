@@ -36,11 +36,12 @@ const (
 	DefaultReadHeaderTimeout = 10 * time.Second
 	// DefaultReadTimeout bounds reading a whole request.
 	DefaultReadTimeout = 30 * time.Second
-	// DefaultWriteTimeout runs from the end of the headers and is later
-	// than the read deadline, so a client that stalls in its body still
-	// gets the 400 SOAP fault before the connection closes.
-	DefaultWriteTimeout = DefaultReadTimeout + 10*time.Second
-	DefaultIdleTimeout  = 2 * time.Minute
+	// writeGrace is how much later than the read deadline the write
+	// deadline falls when WriteTimeout is not set: a client that stalls
+	// in its body still gets the 400 SOAP fault before the connection
+	// closes.
+	writeGrace         = 10 * time.Second
+	DefaultIdleTimeout = 2 * time.Minute
 	// DefaultShutdownGrace is how long Close waits for exchanges in flight
 	// before it cuts the connections that remain.
 	DefaultShutdownGrace = 500 * time.Millisecond
@@ -62,7 +63,8 @@ type Server struct {
 	Admin admin.Access
 	// TLS, when set, serves HTTPS.
 	TLS *tls.Config
-	// Timeouts of the listener; zero means the Default… values.
+	// Timeouts of the listener; zero means the Default… values, and for
+	// WriteTimeout 10 s more than ReadTimeout.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 	// ShutdownGrace is how long Close waits for exchanges in flight; zero
 	// means DefaultShutdownGrace.
@@ -119,7 +121,7 @@ func (s *Server) Open() error {
 		Handler:           Handler(soap, admin.NewHandler(s.Control, access)),
 		ReadHeaderTimeout: or(s.ReadHeaderTimeout, DefaultReadHeaderTimeout),
 		ReadTimeout:       or(s.ReadTimeout, DefaultReadTimeout),
-		WriteTimeout:      or(s.WriteTimeout, DefaultWriteTimeout),
+		WriteTimeout:      or(s.WriteTimeout, or(s.ReadTimeout, DefaultReadTimeout)+writeGrace),
 		IdleTimeout:       or(s.IdleTimeout, DefaultIdleTimeout),
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),

@@ -1,12 +1,17 @@
 package wsustest_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 
+	"github.com/wsusmock/wsusmock/soapserver"
 	"github.com/wsusmock/wsusmock/wsustest"
 	"github.com/wsusmock/wsusmock/wusp"
 )
@@ -68,4 +73,55 @@ func TestMatcherMessages(t *testing.T) {
 
 func TestUnknownScenarioPanics(t *testing.T) {
 	NewWithT(t).Expect(func() { wsustest.NewServer("no-such-scenario") }).To(PanicWith(ContainSubstring("no-such-scenario")))
+}
+
+// Close returns at once although an event stream is open and an exchange
+// is held by an injected delay: both end first, and the delayed client
+// still gets its reply.
+func TestCloseEndsStreamsAndDelays(t *testing.T) {
+	g := NewWithT(t)
+	srv := wsustest.NewServer(wsustest.ScenarioSP1Office2003)
+	defer srv.Close()
+
+	stream, err := srv.Admin().Events(t.Context(), 0) // the in-process stream
+	g.Expect(err).NotTo(HaveOccurred())
+	defer stream.Close()
+	resp, err := http.Get(srv.URL + "/__admin/events") // and one over HTTP
+	g.Expect(err).NotTo(HaveOccurred())
+	defer resp.Body.Close()
+
+	g.Expect(srv.AddFault(soapserver.FaultRule{Operation: "GetConfig", Latency: &soapserver.Latency{FixedMS: 60_000}})).To(Succeed())
+	delayed := make(chan error, 1)
+	go func() {
+		c, _ := srv.Client(wsustest.ProfileXPSP3)
+		_, err := c.Detect(context.Background())
+		delayed <- err
+	}()
+	g.Eventually(func() int64 { return srv.Faults()[0].Hits }).Should(BeEquivalentTo(1))
+
+	start := time.Now()
+	srv.Close()
+	g.Expect(time.Since(start)).To(BeNumerically("<", time.Second))
+	g.Eventually(delayed).Should(Receive(), "the delayed exchange ended with the server")
+	_, err = io.ReadAll(resp.Body)
+	g.Expect(err).NotTo(HaveOccurred(), "the HTTP event stream ended cleanly")
+}
+
+// The exported names are the built-in ones, and the UpdateID is 8862's.
+func TestExportedNamesResolve(t *testing.T) {
+	g := NewWithT(t)
+	for _, sc := range []string{wsustest.ScenarioSP1Office2003, wsustest.ScenarioRTMOffice2003, wsustest.ScenarioSP1KB954960, wsustest.ScenarioSP2, wsustest.ScenarioSP1Consistent} {
+		srv := wsustest.NewServer(sc)
+		g.Expect(srv.Info().Scenario).To(Equal(sc))
+		srv.Close()
+	}
+	srv := wsustest.NewServer(wsustest.ScenarioSP1Office2003)
+	defer srv.Close()
+	for _, p := range []string{wsustest.ProfileXPSP3Office2003, wsustest.ProfileXPSP3, wsustest.ProfileVistaSP1Office2003, wsustest.ProfileXPSP2Office2003} {
+		_, err := srv.Client(p)
+		g.Expect(err).NotTo(HaveOccurred())
+	}
+	updates, err := srv.Admin().Updates(t.Context())
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(updates).To(ContainElement(And(HaveField("UpdateID", wsustest.Office2003SP1UpdateID), HaveField("RevisionID", 8862))))
 }
