@@ -2,11 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/wsusmock/wsusmock/admin"
 	"github.com/wsusmock/wsusmock/installroot"
@@ -87,5 +94,128 @@ func TestInstallRootWriteFailureIsLogged(t *testing.T) {
 	}
 	if n := strings.Count(log.String(), "level=ERROR msg=\"install root\""); n != 2 {
 		t.Errorf("%d errors logged, want 2 (start, hotfix):\n%s", n, log.String())
+	}
+}
+
+// lockedBuffer collects a command's output while it runs.
+type lockedBuffer struct {
+	mu sync.Mutex // guards b
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startServe runs "wsusmock serve ARGS" in process on a free port and
+// returns its address and a stop function that interrupts it, as SIGTERM
+// does, and returns the exit code.
+func startServe(t *testing.T, args ...string) (addr string, stop func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr lockedBuffer
+	exit := make(chan int, 1)
+	go func() {
+		exit <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), io.Discard, &stderr)
+	}()
+	addrRe := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if m := addrRe.FindStringSubmatch(stderr.String()); m != nil {
+			addr = m[1]
+			break
+		}
+		select {
+		case code := <-exit:
+			cancel()
+			t.Fatalf("serve exited %d:\n%s", code, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("serve did not start:\n%s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var once sync.Once
+	code := -1
+	stop = func() int {
+		once.Do(func() { cancel(); code = <-exit })
+		return code
+	}
+	t.Cleanup(func() { stop() })
+	return addr, stop
+}
+
+// SIGTERM ends serve with exit 0 within a second, although one client is
+// half-way through a slow body and an event-stream reader never reads.
+func TestServeShutsDownWithStuckPeers(t *testing.T) {
+	addr, stop := startServe(t)
+	for _, req := range []string{
+		"POST /ClientWebService/client.asmx HTTP/1.1\r\nHost: " + addr + "\r\nContent-Length: 500\r\n\r\n" + strings.Repeat(" ", 100),
+		"GET /__admin/events HTTP/1.1\r\nHost: " + addr + "\r\n\r\n",
+	} {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := io.WriteString(c, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // both requests are being served
+	start := time.Now()
+	if code := stop(); code != exitOK {
+		t.Errorf("exit %d, want 0", code)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("shutdown took %v, want under a second", took)
+	}
+}
+
+// The admin token can come from a file, so that it is not in ps; the
+// admin API then demands it.
+func TestServeAdminTokenFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(file, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := startServe(t, "--admin-token-file", file, "--admin-host", "wsus01.example.test")
+	for _, tc := range []struct {
+		token, host string
+		want        int
+	}{
+		{"", addr, http.StatusUnauthorized},
+		{"s3cret", addr, http.StatusOK},
+		{"s3cret", "wsus01.example.test:8530", http.StatusOK},
+		{"s3cret", "evil.example", http.StatusForbidden},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/__admin/server", nil)
+		req.Host = tc.host
+		if tc.token != "" {
+			req.Header.Set("Authorization", "Bearer "+tc.token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("token %q, Host %s: %d, want %d", tc.token, tc.host, resp.StatusCode, tc.want)
+		}
+	}
+
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "--admin-token", "x", "--admin-token-file", file}, io.Discard, &stderr); code != exitUsage {
+		t.Errorf("both token flags: exit %d, want %d (%s)", code, exitUsage, &stderr)
 	}
 }
