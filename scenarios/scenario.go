@@ -6,12 +6,12 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/wsusmock/wsusmock/fixtures"
+	"github.com/wsusmock/wsusmock/internal/yamlfile"
 )
 
 // DefaultScenario is the scenario `wsusmock serve` runs without --scenario:
@@ -211,10 +211,11 @@ func builtinCatalog() (sharedCatalog, error) {
 	return sharedCatalog{revs, pos}, err
 }
 
-// Load reads a scenario file. name is the file name used in errors, which
-// read "FILE:LINE: cause" (a *LoadError).
+// Load reads a scenario file of at most yamlfile.MaxBytes. name is the
+// file name used in errors, which read "FILE:LINE: path: cause" (a
+// *LoadError).
 func Load(name string, r io.Reader) (*Scenario, error) {
-	b, err := io.ReadAll(r)
+	b, err := io.ReadAll(io.LimitReader(r, yamlfile.MaxBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -270,19 +271,9 @@ func LoadDir(fsys fs.FS, dir string) ([]*Scenario, error) {
 	return out, nil
 }
 
-// LoadError is a problem in a scenario or catalog file, at a line.
-type LoadError struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *LoadError) Error() string {
-	if e.Line == 0 {
-		return e.File + ": " + e.Msg
-	}
-	return fmt.Sprintf("%s:%d: %s", filepath.ToSlash(e.File), e.Line, e.Msg)
-}
+// LoadError is a problem in a scenario or catalog file, at a line:
+// "FILE:LINE: path: cause". Profiles report theirs the same way.
+type LoadError = yamlfile.Error
 
 // clone returns a deep copy, so a World never shares slices with its caller.
 func (s *Scenario) clone() *Scenario {
