@@ -243,7 +243,7 @@ func configFor(w *scenarios.World) wusp.Config {
 		IsRegistrationRequired: true,
 		AuthInfo: []wusp.AuthPlugInInfo{{
 			PlugInID:   "SimpleTargeting",
-			ServiceURL: "SimpleAuthWebService/SimpleAuth.asmx",
+			ServiceURL: strings.TrimPrefix(wusp.SimpleAuth.Path(), "/"),
 		}},
 		AllowedEventIDs: []int{},
 		Properties: []wusp.ConfigurationProperty{
@@ -306,14 +306,14 @@ type endpoint struct {
 // lookupEndpoint matches a lower-cased path. IIS matched paths without
 // regard to case, and WUA writes client.asmx where the spec says Client.asmx.
 func lookupEndpoint(lower string) (endpoint, bool) {
-	switch lower {
-	case "/simpleauthwebservice/simpleauth.asmx":
-		return endpoint{wusp.SimpleAuth, "SimpleAuth.wsdl"}, true
-	case "/clientwebservice/client.asmx":
-		return endpoint{wusp.ClientService, "Client.wsdl"}, true
+	for _, ep := range [...]endpoint{{wusp.ClientService, "Client.wsdl"}, {wusp.SimpleAuth, "SimpleAuth.wsdl"}, {wusp.Reporting, "Reporting.wsdl"}} {
+		if strings.EqualFold(lower, ep.service.Path()) {
+			return ep, true
+		}
+	}
 	// MS-WUSP §2.1 names ReportingWebService.asmx; its own WSDL's address
 	// says WebService.asmx. Both are answered.
-	case "/reportingwebservice/reportingwebservice.asmx", "/reportingwebservice/webservice.asmx":
+	if lower == "/reportingwebservice/webservice.asmx" {
 		return endpoint{wusp.Reporting, "Reporting.wsdl"}, true
 	}
 	return endpoint{}, false
