@@ -52,7 +52,7 @@ func TestClientAndControllerAgree(t *testing.T) {
 				}
 			}
 
-			rule, err := c.AddFault(ctx, soapserver.FaultRule{Operation: "GetConfig", ErrorCode: string(wusp.ServerBusy)})
+			rule, err := c.AddFault(ctx, soapserver.FaultRule{Operation: "GetConfig", ErrorCode: wusp.ServerBusy})
 			if err != nil || rule.ID == "" {
 				t.Fatalf("AddFault: %+v %v", rule, err)
 			}

@@ -82,13 +82,9 @@ var _ = Describe("Example: testing a detection tool", func() {
 		Expect(srv.ServerLog()).To(wsustest.HoldKB954960Signature())
 
 		By("the client's and the server's reports name the same fault")
-		var client strings.Builder
-		for _, e := range res.Log {
-			client.WriteString(e.Format() + "\r\n")
-		}
 		reports := make([]detect.Report, 2)
 		var err error
-		reports[0], err = detect.Analyze("WindowsUpdate.log", strings.NewReader(client.String()))
+		reports[0], err = detect.Analyze("WindowsUpdate.log", strings.NewReader(res.LogText()))
 		Expect(err).NotTo(HaveOccurred())
 		reports[1], err = detect.Analyze("SoftwareDistribution.log", strings.NewReader(srv.ServerLog()))
 		Expect(err).NotTo(HaveOccurred())

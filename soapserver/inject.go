@@ -66,8 +66,8 @@ type FaultRule struct {
 	Seed        int64    `json:"seed,omitempty"`
 	// ErrorCode is a WSUS ErrorCode to answer with, as a fault built and
 	// presented like any other; Message goes into its detail.
-	ErrorCode string `json:"error_code,omitempty"`
-	Message   string `json:"message,omitempty"`
+	ErrorCode wusp.ErrorCode `json:"error_code,omitempty"`
+	Message   string         `json:"message,omitempty"`
 	// Transport is TransportReset, TransportEmpty, TransportTruncate or
 	// TransportDrip; it excludes ErrorCode.
 	Transport string `json:"transport,omitempty"`
@@ -143,7 +143,7 @@ func validateRule(r FaultRule) (FaultRule, wusp.ErrorCode, error) {
 	}
 	var code wusp.ErrorCode
 	if r.ErrorCode != "" {
-		c, err := wusp.ParseErrorCode(r.ErrorCode)
+		c, err := wusp.ParseErrorCode(string(r.ErrorCode))
 		if err != nil {
 			return bad("error_code", "%v (known: %s)", err, errorCodeNames())
 		}

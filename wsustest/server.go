@@ -1,26 +1,32 @@
 // Package wsustest runs an in-process wsusmock server for Go test suites, in
 // the spirit of net/http/httptest and gomega's ghttp: one call starts a WSUS
-// 3.0 server on a free loopback port with a scenario; its URL goes to the
-// code under test; its methods are the control operations of the admin API.
+// 3.0 server on a free loopback port with a scenario, assembled as
+// `wsusmock serve` assembles it; its URL goes to the code under test; its
+// methods are the control operations of the admin API.
 //
 // A Ginkgo suite testing a remediation tool reads:
 //
 //	var srv *wsustest.Server
 //
 //	BeforeEach(func() {
-//		srv = wsustest.NewServer("sp1-office2003")
+//		srv = wsustest.NewServer(wsustest.ScenarioSP1Office2003)
 //		DeferCleanup(srv.Close)
 //	})
 //
 //	It("fixes the 954960 failure", func() {
-//		Expect(srv.Detect("xp-sp3-office2003")).To(wsustest.HaveFailedWith(wusp.InternalServerError))
+//		Expect(srv.Detect(wsustest.ProfileXPSP3Office2003)).To(wsustest.HaveFailedWith(wusp.InternalServerError))
 //
 //		Expect(myRemediationTool(srv.URL)).To(Succeed())
 //
 //		Expect(srv.Info().ClientDLLVersion).To(Equal("3.1.6001.66"))
-//		Expect(srv.Detect("xp-sp3-office2003")).To(wsustest.HaveSucceeded())
-//		Expect(srv).To(wsustest.HaveServedFault(wusp.InternalServerError, 1))
+//		Expect(srv.Detect(wsustest.ProfileXPSP3Office2003)).To(wsustest.HaveSucceeded())
+//		Expect(srv).To(wsustest.HaveServedFaultTo(srv.ClientID(wsustest.ProfileXPSP3Office2003), wusp.InternalServerError, 1))
 //	})
+//
+// A detection cycle's Result prints as its one-line summary in failure
+// messages; Result.LogText and Result.WriteLog give its WindowsUpdate.log,
+// Server.ServerLog and Server.WriteServerLog the server's
+// SoftwareDistribution.log, for detection tools that read logs.
 //
 // Every Server listens on its own port and owns its world, journal and
 // fault rules, so specs running in parallel (ginkgo -p) cannot see each
@@ -212,6 +218,16 @@ func (s *Server) Client(profile string) (*wuaclient.Client, error) {
 	return &wuaclient.Client{ServerURL: s.URL, Profile: p}, nil
 }
 
+// ClientID is the SusClientId a built-in profile's client sends, for
+// HaveServedFaultTo and Journal filters; it panics on a bad profile name.
+func (s *Server) ClientID(profile string) string {
+	c, err := s.Client(profile)
+	if err != nil {
+		panic(fmt.Sprintf("wsustest: %v", err))
+	}
+	return c.Profile.ClientID
+}
+
 // Detect runs one detection cycle of a simulated client with a built-in
 // profile (ProfileXPSP3Office2003, …) and returns its result, within
 // DetectTimeout. It panics on a bad profile name or a cycle that could not
@@ -256,3 +272,14 @@ func (s *Server) GomegaString() string {
 	return fmt.Sprintf("wsustest.Server %s (scenario %s, %s, Client.dll %s, hotfixes %v)",
 		s.URL, info.Scenario, info.Product, info.ClientDLLVersion, info.Hotfixes)
 }
+
+// The types of fault injection and the journal, so that a suite needs no
+// other import for them.
+type (
+	// FaultRule is a fault-injection rule (see soapserver.FaultRule).
+	FaultRule = soapserver.FaultRule
+	// Latency delays a rule's replies.
+	Latency = soapserver.Latency
+	// JournalFilter selects journal entries.
+	JournalFilter = soapserver.JournalFilter
+)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,7 +69,35 @@ func TestMatcherMessages(t *testing.T) {
 	ok, err = m.Match(srv)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(ok).To(BeFalse())
-	g.Expect(m.FailureMessage(srv)).To(ContainSubstring("to have served InternalServerError 2 times"))
+	g.Expect(m.FailureMessage(srv)).To(ContainSubstring("to have served InternalServerError 2 times; it served it 0 times"))
+
+	// A Result prints as its one-line summary, not as every field.
+	res := srv.Detect(wsustest.ProfileXPSP3Office2003)
+	msg := wsustest.HaveSucceeded().FailureMessage(res)
+	g.Expect(msg).To(ContainSubstring("result: failed hresult=0x8024400E fault=InternalServerError"))
+	g.Expect(strings.Count(msg, "\n")).To(BeNumerically("<", 6))
+}
+
+// Faults are counted per client as well as in all.
+func TestHaveServedFaultTo(t *testing.T) {
+	g := NewWithT(t)
+	srv := wsustest.NewServer(wsustest.ScenarioSP1Office2003)
+	defer srv.Close()
+	office := srv.Detect(wsustest.ProfileXPSP3Office2003)
+	srv.Detect(wsustest.ProfileXPSP3Office2003)
+	srv.Detect(wsustest.ProfileVistaSP1Office2003)
+
+	client, err := srv.Client(wsustest.ProfileXPSP3Office2003)
+	g.Expect(err).NotTo(HaveOccurred())
+	id := client.Profile.ClientID
+	g.Expect(srv).To(wsustest.HaveServedFaultTo(id, wusp.InternalServerError, 2))
+	g.Expect(srv).To(wsustest.HaveServedFault(wusp.InternalServerError, 3))
+	g.Expect(srv).To(wsustest.HaveServedFault(wusp.InternalServerError, wsustest.AtLeastOnce))
+	g.Expect(srv).NotTo(wsustest.HaveServedFault(wusp.ServerBusy, wsustest.AtLeastOnce))
+	m := wsustest.HaveServedFaultTo(id, wusp.InternalServerError, 1)
+	g.Expect(m.Match(srv)).To(BeFalse())
+	g.Expect(m.FailureMessage(srv)).To(ContainSubstring("InternalServerError once to client " + id + "; it served it 2 times"))
+	g.Expect(office.LogText()).To(ContainSubstring("ErrorCode:InternalServerError(5)\r\n"))
 }
 
 func TestUnknownScenarioPanics(t *testing.T) {

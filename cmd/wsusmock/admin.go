@@ -325,7 +325,7 @@ func (c *adminClient) faults(ctx context.Context, args []string, stderr io.Write
 func ruleText(r soapserver.FaultRule) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s", r.ID)
-	for _, kv := range [][2]string{{"operation", r.Operation}, {"client", r.ClientID}, {"error_code", r.ErrorCode}, {"transport", r.Transport}} {
+	for _, kv := range [][2]string{{"operation", r.Operation}, {"client", r.ClientID}, {"error_code", string(r.ErrorCode)}, {"transport", r.Transport}} {
 		if kv[1] != "" {
 			fmt.Fprintf(&b, " %s=%s", kv[0], kv[1])
 		}
