@@ -71,7 +71,7 @@ type Scenario struct {
 // FaultPresentation is how the server presents a WSUS fault on the wire.
 type FaultPresentation struct {
 	// HTTPStatus is 200 (what the advisory's client log shows) or 500 (what
-	// ASP.NET sends); fact sheet §2.3.
+	// ASP.NET sends); docs/protocol-facts.md §2.3.
 	HTTPStatus int
 	// FaultString is the faultstring text, "Fault occurred" by default.
 	FaultString string

@@ -57,7 +57,7 @@ type Config struct {
 
 const (
 	// DefaultCookieLifetime is the validity of an issued cookie. WSUS 3.0's
-	// real lifetime is unknown (fact sheet §1.5); the spec's samples range
+	// real lifetime is unknown (docs/protocol-facts.md §1.5); the spec's samples range
 	// from an hour to nine days.
 	DefaultCookieLifetime = 24 * time.Hour
 	// DefaultMaxRequestBytes bounds a request. A 2008 agent's largest
@@ -66,7 +66,7 @@ const (
 	// DefaultJournalSize is how many exchanges the journal keeps.
 	DefaultJournalSize = 1000
 	// maxInstalledPrerequisites and maxCachedUpdates are the limits of WSUS's
-	// ClientWebService web.config (fact sheet §1.7).
+	// ClientWebService web.config (docs/protocol-facts.md §1.7).
 	maxInstalledPrerequisites = 400
 	maxCachedUpdates          = 22000
 )

@@ -7,7 +7,7 @@ import (
 )
 
 // Components of WindowsUpdate.log lines used by the catalogue, spelled as
-// they appear in the file (fact sheet §3.3).
+// they appear in the file (docs/protocol-facts.md §3.3).
 const (
 	ComponentAU    = "AU"
 	ComponentAgent = "Agent"
@@ -15,7 +15,7 @@ const (
 )
 
 // ManagedServiceID is the ServiceId under which WUA logs a WSUS (managed)
-// server (fact sheet §3.3, advisory).
+// server (docs/protocol-facts.md §3.3, advisory).
 const ManagedServiceID = "{3DA21691-E39D-4DA6-8A4B-B43877BCB1B7}"
 
 // Message is a WindowsUpdate.log line before it has a time, process and
@@ -33,7 +33,7 @@ func (m Message) At(t time.Time, pid int, tid uint32) Entry {
 // ClientText is the catalogue of Windows Update Agent 7.x message texts
 // that a scan against a failing WSUS server produces, rendered in Lang.
 //
-// The English texts are verbatim WUA texts (fact sheet §3.3). LangDutch
+// The English texts are verbatim WUA texts (docs/protocol-facts.md §3.3). LangDutch
 // follows the advisory's copy where the advisory shows a line and falls
 // back to English elsewhere: WUA did not localise its log, the
 // translations are the advisory translator's.
@@ -83,7 +83,7 @@ type SyncFault struct {
 	HResult         uint32 // 0x8024400E (WU_E_PT_SOAP_SERVER) for a soap:Server fault
 	SOAPClientError int    // ATL SOAPCLIENT_ERROR; 7 is SOAPCLIENT_SOAPFAULT
 	SOAPErrorCode   int    // ATL SOAP_ERROR_CODE; 400 is SOAP_E_SERVER, 300 SOAP_E_CLIENT
-	HTTPStatus      int    // as WUA 7.x logs it, which is 200 even for a 500 (fact sheet §2.3)
+	HTTPStatus      int    // as WUA 7.x logs it, which is 200 even for a 500 (docs/protocol-facts.md §2.3)
 	FaultString     string // the server's faultstring, in the server's language
 	ErrorCode       string // detail/ErrorCode, e.g. InternalServerError
 	Message         string // detail/Message; empty is logged as (null)
@@ -123,7 +123,7 @@ func (c ClientText) SyncUpdatesFault(f SyncFault) []Message {
 
 // SyncFailed returns the lines that follow the fault dump as the error
 // travels up from the protocol talker to the agent: four PT lines, then
-// the agent's two. The order of the PT lines is the fact sheet's (§3.3,
+// the agent's two. The order of the PT lines is that of docs/protocol-facts.md (§3.3,
 // partly recalled); SyncUpdates_WithRecovery is WUA 7.6 wording that
 // 7.0/7.1 may not have printed.
 func (c ClientText) SyncFailed(hr uint32) []Message {
@@ -152,7 +152,7 @@ func (c ClientText) AUSearchStart(callID string) []Message {
 // AgentSearchStart returns the agent's banner for a search on behalf of
 // callerID (AutomaticUpdates for a scheduled scan) and the lines
 // describing it. The criteria line is left out when criteria is empty.
-// The "Search Scope" line is taken from a WUA 7.6 log (fact sheet §3.3).
+// The "Search Scope" line is taken from a WUA 7.6 log (docs/protocol-facts.md §3.3).
 func (c ClientText) AgentSearchStart(callerID, criteria string) []Message {
 	m := []Message{
 		agent("*************"),

@@ -31,14 +31,14 @@ import (
 type Profile struct {
 	Name        string
 	Description string
-	// ClientID is the SusClientId (fact sheet §3.3). Empty means one derived
+	// ClientID is the SusClientId (docs/protocol-facts.md §3.3). Empty means one derived
 	// from Name, so a profile is the same client on every run.
 	ClientID    string
 	DNSName     string
 	TargetGroup string // client-side targeting group; usually empty
 	// ProtocolVersion is the client protocol version sent in GetConfig and
 	// GetCookie: "1.0" for WUA 7.0 (WSUS 3.0), "1.6" for WUA 7.1 (WSUS 3.0
-	// SP1, shipped with XP SP3 and Vista SP1) (fact sheet §1.6).
+	// SP1, shipped with XP SP3 and Vista SP1) (docs/protocol-facts.md §1.6).
 	ProtocolVersion string
 	// AgentVersion is the WUA file version, e.g. 7.1.6001.65.
 	AgentVersion Version

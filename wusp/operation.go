@@ -68,7 +68,7 @@ func (o Operation) QuotedSOAPAction() string { return `"` + o.SOAPAction() + `"`
 
 // The operations a WSUS 3.0 / 3.0 SP1 server exposes. StartCategoryScan,
 // GetExtendedUpdateInfo2, SyncPrinterCatalog, GetConfig2 and GetTimestamps
-// are deliberately absent: they came with later servers (fact sheet §1.3).
+// are deliberately absent: they came with later servers (docs/protocol-facts.md §1.3).
 var (
 	OpGetAuthorizationCookie = Operation{"GetAuthorizationCookie", SimpleAuth}
 	OpGetConfig              = Operation{"GetConfig", ClientService}
