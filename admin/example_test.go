@@ -14,8 +14,7 @@ import (
 // where it applies; on WSUS 3.0 RTM the server refuses with the reason.
 func ExampleClient() {
 	for _, scenario := range []string{"sp1-office2003", "rtm-office2003"} {
-		sc, _ := scenarios.Builtin(scenario)
-		world, _ := scenarios.NewWorld(sc)
+		world, _ := scenarios.BuiltinWorld(scenario)
 		srv := &server.Server{World: world} // a free loopback port
 		if err := srv.Open(); err != nil {
 			fmt.Println(err)

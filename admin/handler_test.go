@@ -27,11 +27,7 @@ type adminRig struct {
 // startAdminRig serves a built-in scenario on a free loopback port.
 func startAdminRig(t *testing.T, scenario string, cfg soapserver.Config) *adminRig {
 	t.Helper()
-	sc, err := scenarios.Builtin(scenario)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := scenarios.NewWorld(sc)
+	w, err := scenarios.BuiltinWorld(scenario)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,8 +302,7 @@ func TestAdminAccess(t *testing.T) {
 		{"loopback with the token", "127.0.0.1:50000", "s3cret", "s3cret", http.StatusOK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sc, _ := scenarios.Builtin("sp1-office2003")
-			w, _ := scenarios.NewWorld(sc)
+			w, _ := scenarios.BuiltinWorld("sp1-office2003")
 			srv, err := soapserver.New(w, soapserver.Config{})
 			if err != nil {
 				t.Fatal(err)

@@ -163,6 +163,16 @@ func Builtin(name string) (*Scenario, error) {
 	return nil, fmt.Errorf("%w %q (built-in: %s)", ErrUnknownScenario, name, strings.Join(names, ", "))
 }
 
+// BuiltinWorld is the world of the named built-in scenario, as a server
+// starts on it.
+func BuiltinWorld(name string) (*World, error) {
+	s, err := Builtin(name)
+	if err != nil {
+		return nil, err
+	}
+	return NewWorld(s)
+}
+
 // Builtins lists the built-in scenarios, DefaultScenario first, then by name.
 // It panics if the embedded files are broken: that is a build defect, and
 // TestBuiltinsLoad catches it.

@@ -18,11 +18,8 @@ import (
 
 func open(t *testing.T, s *server.Server) *server.Server {
 	t.Helper()
-	sc, err := scenarios.Builtin(scenarios.DefaultScenario)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.World, err = scenarios.NewWorld(sc); err != nil {
+	var err error
+	if s.World, err = scenarios.BuiltinWorld(scenarios.DefaultScenario); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Open(); err != nil {

@@ -6,8 +6,7 @@
 //
 // A Server is an http.Handler:
 //
-//	sc, _ := scenarios.Builtin(scenarios.DefaultScenario)
-//	world, _ := scenarios.NewWorld(sc)
+//	world, _ := scenarios.BuiltinWorld(scenarios.DefaultScenario)
 //	srv, _ := soapserver.New(world, soapserver.Config{})
 //	http.ListenAndServe("127.0.0.1:8530", srv)
 //

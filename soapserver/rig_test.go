@@ -29,11 +29,7 @@ type adminRig struct {
 // startAdminRig serves a built-in scenario on a loopback port.
 func startAdminRig(t *testing.T, scenario string, cfg soapserver.Config) *adminRig {
 	t.Helper()
-	sc, err := scenarios.Builtin(scenario)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := scenarios.NewWorld(sc)
+	w, err := scenarios.BuiltinWorld(scenario)
 	if err != nil {
 		t.Fatal(err)
 	}

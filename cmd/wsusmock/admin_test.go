@@ -14,11 +14,7 @@ import (
 // "wsusmock admin" against an in-process server: each command's exit
 // status and what it prints.
 func TestAdminCommand(t *testing.T) {
-	sc, err := scenarios.Builtin("rtm-office2003")
-	if err != nil {
-		t.Fatal(err)
-	}
-	world, err := scenarios.NewWorld(sc)
+	world, err := scenarios.BuiltinWorld("rtm-office2003")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onsi/gomega/gbytes"
+
 	"github.com/wsusmock/wsusmock/admin"
 	"github.com/wsusmock/wsusmock/installroot"
 	"github.com/wsusmock/wsusmock/scenarios"
@@ -23,11 +25,7 @@ import (
 
 func newInstallRootServer(t *testing.T, dir string, log *bytes.Buffer) *admin.Controller {
 	t.Helper()
-	sc, err := scenarios.Builtin("sp1-office2003")
-	if err != nil {
-		t.Fatal(err)
-	}
-	world, err := scenarios.NewWorld(sc)
+	world, err := scenarios.BuiltinWorld("sp1-office2003")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,51 +95,33 @@ func TestInstallRootWriteFailureIsLogged(t *testing.T) {
 	}
 }
 
-// lockedBuffer collects a command's output while it runs.
-type lockedBuffer struct {
-	mu sync.Mutex // guards b
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // startServe runs "wsusmock serve ARGS" in process on a free port and
 // returns its address and a stop function that interrupts it, as SIGTERM
 // does, and returns the exit code.
 func startServe(t *testing.T, args ...string) (addr string, stop func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stderr lockedBuffer
+	stderr := gbytes.NewBuffer() // safe to read while serve writes
 	exit := make(chan int, 1)
 	go func() {
-		exit <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), io.Discard, &stderr)
+		exit <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), io.Discard, stderr)
 	}()
 	addrRe := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if m := addrRe.FindStringSubmatch(stderr.String()); m != nil {
-			addr = m[1]
+		if m := addrRe.FindSubmatch(stderr.Contents()); m != nil {
+			addr = string(m[1])
 			break
 		}
 		select {
 		case code := <-exit:
 			cancel()
-			t.Fatalf("serve exited %d:\n%s", code, stderr.String())
+			t.Fatalf("serve exited %d:\n%s", code, stderr.Contents())
 		default:
 		}
 		if time.Now().After(deadline) {
 			cancel()
-			t.Fatalf("serve did not start:\n%s", stderr.String())
+			t.Fatalf("serve did not start:\n%s", stderr.Contents())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
