@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/wsusmock/wsusmock/admin"
 	"github.com/wsusmock/wsusmock/soapserver"
 )
 
@@ -42,7 +43,7 @@ func TestAdminRefusesWhatABrowserPageCouldSend(t *testing.T) {
 			for k, v := range tc.headers {
 				h.Set(k, v)
 			}
-			var e adminError
+			var e admin.Error
 			if st := a.request(tc.method, tc.path, h, tc.body, &e); st != tc.status || e.Rule != tc.rule || e.Reason == "" {
 				t.Fatalf("%d %+v, want %d refused by the %q rule with a reason", st, e, tc.status, tc.rule)
 			}
@@ -70,7 +71,7 @@ func TestAdminAcceptsSameOriginAndConfiguredNames(t *testing.T) {
 		for k, v := range h {
 			hd.Set(k, v)
 		}
-		var e adminError
+		var e admin.Error
 		if st := a.request("POST", "/updates/"+office2003SP1ID+"/decline", hd, "", &e); st != http.StatusOK {
 			t.Errorf("%v: %d %+v", h, st, e)
 		}

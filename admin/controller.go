@@ -88,11 +88,11 @@ func NewController(srv *soapserver.Server, now func() time.Time) *Controller {
 // Info describes the server as it is now.
 func (c *Controller) Info(context.Context) (ServerInfo, error) { return c.info(), nil }
 
-func (c *Controller) info() ServerInfo { return Describe(c.srv.World(), c.srv.FaultStatus()) }
+func (c *Controller) info() ServerInfo { return describe(c.srv.World(), c.srv.FaultStatus()) }
 
-// Describe is the ServerInfo of a world served with WSUS faults sent as
+// describe is the ServerInfo of a world served with WSUS faults sent as
 // faultStatus.
-func Describe(w *scenarios.World, faultStatus int) ServerInfo {
+func describe(w *scenarios.World, faultStatus int) ServerInfo {
 	b := w.Build()
 	hotfixes := b.Hotfixes
 	if hotfixes == nil {

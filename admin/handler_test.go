@@ -90,16 +90,6 @@ func (a *adminRig) request(method, path string, h http.Header, body string, out 
 	return resp.StatusCode
 }
 
-// adminError is the JSON shape of every admin error, as a client in any
-// language reads it.
-type adminError struct {
-	Code   string `json:"code"`
-	Error  string `json:"error"`
-	Reason string `json:"reason"`
-	Field  string `json:"field"`
-	Rule   string `json:"rule"`
-}
-
 // getConfig is the cheapest SOAP exchange: no cookie, no client. It
 // returns the HTTP status.
 func (a *adminRig) getConfig() int {
@@ -145,7 +135,7 @@ func TestAdminServerInfoAndHotfix(t *testing.T) {
 		t.Errorf("second install: %d changed=%v, want 200 and no change", st, res.Changed)
 	}
 
-	var e adminError
+	var e admin.Error
 	if st := a.admin("DELETE", "/hotfixes/KB954960", "", &e); st != http.StatusMethodNotAllowed || !strings.Contains(e.Reason, "cannot be removed on its own") {
 		t.Errorf("DELETE: %d %+v", st, e)
 	}
@@ -161,7 +151,7 @@ func TestAdminHotfixRefusedWhereItDoesNotApply(t *testing.T) {
 	} {
 		t.Run(scenario, func(t *testing.T) {
 			a := startAdminRig(t, scenario, soapserver.Config{})
-			var e adminError
+			var e admin.Error
 			if st := a.admin("POST", "/hotfixes/KB954960", "", &e); st != http.StatusConflict || !strings.Contains(e.Reason, reason) {
 				t.Errorf("install on %s: %d %+v, want 409 with %q", scenario, st, e, reason)
 			}
@@ -213,7 +203,7 @@ func TestAdminWorkaroundLeavesApprovalsConsistent(t *testing.T) {
 		t.Error("approvals changed the configuration's LastChange; WSUS changed only deployment rows")
 	}
 
-	var e adminError
+	var e admin.Error
 	if st := a.admin("POST", "/updates/00000000-0000-0000-0000-000000000000/approve", "", &e); st != http.StatusNotFound {
 		t.Errorf("unknown update: %d %+v", st, e)
 	}
@@ -240,7 +230,7 @@ func TestAdminScenarioSwitchAndReset(t *testing.T) {
 	if st := a.admin("PUT", "/scenario", `{"name": "sp2"}`, &info); st != http.StatusOK || info.Build != "wsus30-sp2" {
 		t.Fatalf("switch to sp2: %d %+v", st, info)
 	}
-	var e adminError
+	var e admin.Error
 	if st := a.admin("PUT", "/scenario", `{"name": "sp9"}`, &e); st != http.StatusNotFound || !strings.Contains(e.Reason, "sp1-office2003") {
 		t.Errorf("unknown scenario: %d %+v", st, e)
 	}
@@ -270,9 +260,17 @@ func TestAdminScenarioSwitchAndReset(t *testing.T) {
 
 func TestAdminUnknownResource(t *testing.T) {
 	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
-	var e adminError
-	if st := a.admin("GET", "/nothing", "", &e); st != http.StatusNotFound || e.Error == "" || e.Reason == "" {
+	var e admin.Error
+	if st := a.admin("GET", "/nothing", "", &e); st != http.StatusNotFound || e.Message == "" || e.Reason == "" {
 		t.Errorf("GET /__admin/nothing: %d %+v", st, e)
+	}
+	// The wire names of a refusal, as clients in any language read them.
+	var raw map[string]string
+	a.admin("GET", "/nothing", "", &raw)
+	for _, key := range []string{"code", "error", "reason"} {
+		if raw[key] == "" {
+			t.Errorf("refusal without %q: %v", key, raw)
+		}
 	}
 	if st := a.admin("PATCH", "/server", "", &e); st != http.StatusMethodNotAllowed || e.Reason != "allowed: GET" {
 		t.Errorf("PATCH /server: %d %+v", st, e)
@@ -319,12 +317,12 @@ func TestAdminAccess(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer resp.Body.Close()
-			var e adminError
+			var e admin.Error
 			_ = json.NewDecoder(resp.Body).Decode(&e)
 			if resp.StatusCode != tc.want {
 				t.Fatalf("status %d, want %d (%+v)", resp.StatusCode, tc.want, e)
 			}
-			if tc.want != http.StatusOK && (e.Error == "" || e.Reason == "" || e.Rule == "") {
+			if tc.want != http.StatusOK && (e.Message == "" || e.Reason == "" || e.Rule == "") {
 				t.Errorf("refusal without error, reason and rule: %+v", e)
 			}
 		})

@@ -78,12 +78,8 @@ func (a *adminRig) admin(method, path, body string, out any) int {
 	return resp.StatusCode
 }
 
-// adminError is the JSON shape of every admin error.
-type adminError struct {
-	Error  string `json:"error"`
-	Reason string `json:"reason"`
-	Field  string `json:"field"`
-}
+// adminError is every admin refusal, as the admin API sends it.
+type adminError = admin.Error
 
 // soap performs one operation and decodes the reply into resp; the error is
 // a *wusp.Fault for a WSUS fault, or the transport's error.
