@@ -184,11 +184,7 @@ func TestAdminWorkaroundLeavesApprovalsConsistent(t *testing.T) {
 	}
 	lastChange := a.srv.SOAP.World().LastChange()
 
-	var got struct {
-		Action string
-		Group  string
-		Update admin.CatalogUpdate
-	}
+	var got admin.ApprovalResult
 	for _, step := range []struct{ action, state string }{
 		{"decline", "Declined"}, {"approve", "Approved"}, {"decline", "Declined"},
 	} {
