@@ -95,9 +95,9 @@ type SyncFault struct {
 // SyncUpdates fault, in the advisory's order.
 //
 // The detail lines carry five spaces after "WARNING:" in both languages
-// because the advisory, our only real capture, shows them so (the fact
-// sheet's English rendition has one space, but its whitespace was
-// normalised). The labels are the agent's; FaultString is the server's
+// because the advisory, our only real capture, shows them so (the English rendition
+// in docs/protocol-facts.md §3.3 has one space: its sources normalised
+// whitespace). The labels are the agent's; FaultString is the server's
 // text and is printed as given.
 func (c ClientText) SyncUpdatesFault(f SyncFault) []Message {
 	soapFault, message, method := "SOAP Fault", "Message", "Method"

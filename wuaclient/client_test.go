@@ -293,8 +293,8 @@ func TestDetectBoundsRecoveries(t *testing.T) {
 	}
 }
 
-// WUA gives up after 200 SyncUpdates round trips with 0x80244010 (fact
-// sheet §1.7, the WSUS support team's 2008 post).
+// WUA gives up after 200 SyncUpdates round trips with 0x80244010 (docs/protocol-facts.md
+// §1.7, the WSUS support team's 2008 post).
 func TestDetectRoundTripLimit(t *testing.T) {
 	fake, srv := newFake(t)
 	fake.truncateForever = true

@@ -20,8 +20,8 @@ func (h HRESULT) String() string { return fmt.Sprintf("0x%08X", uint32(h)) }
 // -2145107954, docs/protocol-facts.md §1.8).
 func (h HRESULT) Int32() int32 { return int32(h) }
 
-// The Protocol Talker HRESULTs the simulator produces, from wuerror.h (fact
-// sheet §3.1). WU_E_PT_SOAPCLIENT_* is 0x80244000 plus the ATL
+// The Protocol Talker HRESULTs the simulator produces, from wuerror.h
+// (docs/protocol-facts.md §3.1). WU_E_PT_SOAPCLIENT_* is 0x80244000 plus the ATL
 // SOAPCLIENT_ERROR value (§3.2).
 const (
 	SOAPClientConnect        HRESULT = 0x80244004 // WU_E_PT_SOAPCLIENT_CONNECT
