@@ -10,6 +10,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
 	"github.com/onsi/gomega/gexec"
 
 	"github.com/wsusmock/wsusmock/detect"
@@ -143,4 +144,20 @@ var _ = Describe("Example: testing a remediation tool", func() {
 		Entry("WSUS 3.0 SP1: installs KB954960", "sp1-office2003", []string{"KB954960"}),
 		Entry("WSUS 3.0 RTM: applies the console workaround", "rtm-office2003", []string{}),
 	)
+})
+
+var _ = Describe("Example: a detection tool's own Go module", func() {
+	// testdata/mydetector is a module of its own, as a user's tool would be,
+	// that takes the kit from this repository through a replace line. Its
+	// one test says, with the kit, Gomega and the kit's constants only: the
+	// tool flags the failing client; after the hotfix it does not; and that
+	// client got InternalServerError exactly twice.
+	It("builds and passes against the kit", func() {
+		cmd := exec.Command("go", "test", "-count=1", "./...")
+		cmd.Dir = filepath.Join("testdata", "mydetector")
+		session, err := gexec.Start(cmd, GinkgoWriter, GinkgoWriter)
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(session, 5*time.Minute).Should(gexec.Exit(0))
+		Expect(session.Out).To(gbytes.Say(`ok\s+example.com/mydetector`))
+	})
 })
