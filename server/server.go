@@ -17,6 +17,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -119,10 +120,10 @@ func (s *Server) Open() error {
 	}
 	s.hs = &http.Server{
 		Handler:           Handler(soap, admin.NewHandler(s.Control, access)),
-		ReadHeaderTimeout: or(s.ReadHeaderTimeout, DefaultReadHeaderTimeout),
-		ReadTimeout:       or(s.ReadTimeout, DefaultReadTimeout),
-		WriteTimeout:      or(s.WriteTimeout, or(s.ReadTimeout, DefaultReadTimeout)+writeGrace),
-		IdleTimeout:       or(s.IdleTimeout, DefaultIdleTimeout),
+		ReadHeaderTimeout: cmp.Or(s.ReadHeaderTimeout, DefaultReadHeaderTimeout),
+		ReadTimeout:       cmp.Or(s.ReadTimeout, DefaultReadTimeout),
+		WriteTimeout:      cmp.Or(s.WriteTimeout, cmp.Or(s.ReadTimeout, DefaultReadTimeout)+writeGrace),
+		IdleTimeout:       cmp.Or(s.IdleTimeout, DefaultIdleTimeout),
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
@@ -133,13 +134,6 @@ func (s *Server) Open() error {
 		close(s.served)
 	}()
 	return nil
-}
-
-func or(d, def time.Duration) time.Duration {
-	if d > 0 {
-		return d
-	}
-	return def
 }
 
 // Handler routes the admin API's prefix to adm and everything else to
@@ -187,7 +181,7 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.SOAP.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), or(s.ShutdownGrace, DefaultShutdownGrace))
+	ctx, cancel := context.WithTimeout(context.Background(), cmp.Or(s.ShutdownGrace, DefaultShutdownGrace))
 	defer cancel()
 	err := s.hs.Shutdown(ctx)
 	if errors.Is(err, context.DeadlineExceeded) {
