@@ -41,8 +41,9 @@ func NewClient(rawURL, token string) (*Client, error) {
 	return &Client{URL: u.String(), Token: token}, nil
 }
 
-// Do sends one request to path (under Prefix) with body as JSON when not
-// nil, and returns the reply body of a success, or the server's refusal.
+// Do sends one request to path (under Prefix) with body, when not nil, as
+// JSON (a []byte is sent as it is), and returns the reply body of a
+// success, or the server's refusal.
 // The typed methods are built on it; it is there for tools that pass the
 // server's JSON through.
 func (c *Client) Do(ctx context.Context, method, path string, body any) ([]byte, error) {
