@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/wsusmock/wsusmock/internal/yamlfile"
 )
 
@@ -23,7 +25,7 @@ func FuzzParse(f *testing.F) {
 		switch {
 		case err != nil && (!errors.As(err, &e) || e.File != "fuzz.yaml"):
 			t.Fatalf("%q: error %v is not a *yamlfile.Error naming the file", b, err)
-		case err == nil && (root == nil || root.Kind != 4): // yaml.MappingNode
+		case err == nil && (root == nil || root.Kind != yaml.MappingNode):
 			t.Fatalf("%q: no top-level mapping", b)
 		}
 	})
