@@ -10,24 +10,24 @@ import (
 	"github.com/wsusmock/wsusmock/wsuslog"
 )
 
-// HRESULTs of the two client forms of the fault (fact sheet §3.1).
+// HRESULTs of the two client forms of the fault (docs/protocol-facts.md §3.1).
 const (
 	hrSOAPServer    = "0x8024400E" // WU_E_PT_SOAP_SERVER, WUA 7.0/7.1
 	hrSOAPClientSF  = "0x80244007" // WU_E_PT_SOAPCLIENT_SOAPFAULT, WUA 7.6
-	soapFaultClient = 7            // ATL SOAPCLIENT_SOAPFAULT (fact sheet §3.2)
+	soapFaultClient = 7            // ATL SOAPCLIENT_SOAPFAULT (docs/protocol-facts.md §3.2)
 	errInternal     = "InternalServerError"
 	syncUpdatesPath = "/clientwebservice/syncupdates" // compared in lower case
 )
 
 var (
 	// failureLine is WUA 7.0/7.1's first line about a failed call
-	// (fact sheet §3.3).
+	// (docs/protocol-facts.md §3.3).
 	failureLine = regexp.MustCompile(`(?i)^WARNING:\s*(\w+) failure,\s*error\s*=\s*0x([0-9a-f]{1,8}),\s*soap client error\s*=\s*(\d+),\s*soap error code\s*=\s*(\d+)(?:,\s*HTTP status code\s*=\s*(\d+))?`)
 	// dumpLine is one line of the fault dump that follows it, in English
 	// or the advisory's Dutch.
 	dumpLine = regexp.MustCompile(`(?i)^WARNING:\s*(SOAP Fault|SOAP-fout|faultstring|ErrorCode|Message|Bericht|Method|De methode|ID)\s*:\s*(.*)$`)
 
-	// WUA 7.6 (fact sheet §3.3, S9).
+	// WUA 7.6 (docs/protocol-facts.md §3.3, S9).
 	wsFaultInfo   = regexp.MustCompile(`(?i)^WARNING:\s*Soap fault info\s*:?\s*$`)
 	wsCode        = regexp.MustCompile(`(?i)^WARNING:\s*code\s*:\s*(\w+)`)
 	wsDetail      = regexp.MustCompile(`(?i)^WARNING:\s*detail\s*:\s*(.*)$`)
@@ -389,7 +389,7 @@ func normHR(hex string) string {
 	return fmt.Sprintf("0x%08X", v)
 }
 
-// faultCodeOf maps ATL's SOAP_ERROR_CODE to the faultcode (fact sheet §3.2).
+// faultCodeOf maps ATL's SOAP_ERROR_CODE to the faultcode (docs/protocol-facts.md §3.2).
 func faultCodeOf(code int) string {
 	switch code {
 	case 300:

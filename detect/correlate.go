@@ -4,7 +4,7 @@ import "strings"
 
 // Correlate ties client and server reports together by fault ID. The ID
 // WSUS writes into a fault's detail is the one it logs in its
-// ThrowException line (fact sheet §2.1, §2.5), so a shared ID shows that
+// ThrowException line (docs/protocol-facts.md §2.1, §2.5), so a shared ID shows that
 // this client's failure is that server's exception.
 //
 // For every client report and every server report that share fault IDs,

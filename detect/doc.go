@@ -51,7 +51,7 @@
 //
 // # WindowsUpdate.log rules
 //
-// A fault is recognised in one of two forms (fact sheet §3.3):
+// A fault is recognised in one of two forms (docs/protocol-facts.md §3.3):
 //
 //   - WUA 7.0/7.1: a PT line "WARNING: <Op> failure, error = 0x…, soap
 //     client error = 7, soap error code = …, HTTP status code = …"

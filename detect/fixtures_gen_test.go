@@ -290,7 +290,7 @@ var generators = map[string]func() []byte{
 	},
 	"wu-76-ws-affected.log": func() []byte {
 		// WUA 7.6 (Windows 7): the fault through the WS component, as
-		// 0x80244007, in the layout of the fact sheet's source S9.
+		// 0x80244007, in the layout of source S9 of docs/protocol-facts.md.
 		c := newClientLog(wsuslog.LangEnglish, time.Date(2015, 10, 30, 17, 12, 50, 120e6, time.UTC))
 		c.pid, c.agent, c.au = 880, 0x1160, 0x3d8
 		c.searchStart()

@@ -76,7 +76,7 @@ func TestClientRules(t *testing.T) {
 		{"success, then fault", wu(append([]string{"ee4 PT +++++++++++  PT: Synchronizing server updates  +++++++++++",
 			"ee4 PT +++++++++++  PT: Synchronizing extended update info  +++++++++++"}, dump(nil)...)...), detect.VerdictAffected},
 
-		// WUA 7.6, the texts of fact sheet source S9.
+		// WUA 7.6, the texts of source S9 of docs/protocol-facts.md.
 		{"7.6 InvalidParameters (S9 symptom 2)", wu(
 			"1160 WS WARNING: Soap fault info:",
 			"1160 WS WARNING: reason: Fault occurred",

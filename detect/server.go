@@ -10,7 +10,7 @@ import (
 )
 
 var (
-	// The Hashtable.Add message in .NET 2.0's English (fact sheet §3.4)
+	// The Hashtable.Add message in .NET 2.0's English (docs/protocol-facts.md §3.4)
 	// and in the advisory's Dutch copy.
 	dupEnglish = regexp.MustCompile(`(?i)Item has already been added\.\s*Key in dictionary:\s*'([^']*)'\s*Key being added:\s*'([^']*)'`)
 	dupDutch   = regexp.MustCompile(`(?i)Het item is reeds toegevoegd\.\s*Sleutel in woordenboek:\s*Sleutel\s*"([^"]*)"\s*wordt toegevoegd:\s*"([^"]*)"`)

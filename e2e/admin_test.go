@@ -1,10 +1,9 @@
 package e2e_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"io"
+	"errors"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -15,29 +14,17 @@ import (
 	"github.com/onsi/gomega/gbytes"
 	"github.com/onsi/gomega/gexec"
 
+	"github.com/wsusmock/wsusmock/admin"
 	"github.com/wsusmock/wsusmock/soapserver"
 	"github.com/wsusmock/wsusmock/wusp"
 )
 
-// adminCall sends one request to the mock's admin API (JSON under
-// /__admin/) and decodes the JSON reply into out, if given. It returns the
-// HTTP status.
-func (m *mock) adminCall(method, path, body string, out any) int {
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, m.URL+"/__admin"+path, rd)
+// admin is a typed client of the mock's admin API (JSON under /__admin/),
+// as a remediation tool written in Go would hold one.
+func (m *mock) admin() *admin.Client {
+	c, err := admin.NewClient(m.URL, "")
 	Expect(err).NotTo(HaveOccurred())
-	resp, err := http.DefaultClient.Do(req)
-	Expect(err).NotTo(HaveOccurred())
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	Expect(err).NotTo(HaveOccurred())
-	if out != nil {
-		Expect(json.Unmarshal(b, out)).To(Succeed(), string(b))
-	}
-	return resp.StatusCode
+	return c
 }
 
 // wsusmockAdmin runs "wsusmock admin ARGS…" to completion, as a shell
@@ -46,14 +33,8 @@ func wsusmockAdmin(args ...string) *gexec.Session {
 	return run(append([]string{"admin"}, args...)...)
 }
 
-// adminRefusal is the JSON shape of every admin API error.
-type adminRefusal struct {
-	Error  string `json:"error"`
-	Reason string `json:"reason"`
-}
-
 var _ = Describe("Remediation through the admin API", func() {
-	It("on WSUS 3.0 SP1, installing KB954960 with `wsusmock admin` ends the failure", func() {
+	It("on WSUS 3.0 SP1, installing KB954960 with `wsusmock admin` ends the failure", func(ctx SpecContext) {
 		m := startMock("--scenario", "sp1-office2003")
 
 		By("an Office 2003 client fails with InternalServerError")
@@ -64,7 +45,7 @@ var _ = Describe("Remediation through the admin API", func() {
 		By("a remediation tool reads the version: SP1, Client.dll 3.1.6001.65")
 		s := wsusmockAdmin("--server", m.URL, "server")
 		Expect(s).To(gexec.Exit(0))
-		var info soapserver.ServerInfo
+		var info admin.ServerInfo
 		Expect(json.Unmarshal(s.Out.Contents(), &info)).To(Succeed())
 		Expect(info.Product).To(Equal("Windows Server Update Services 3.0 SP1"))
 		Expect(info.ClientDLLVersion).To(Equal("3.1.6001.65"))
@@ -80,7 +61,8 @@ var _ = Describe("Remediation through the admin API", func() {
 		Expect(after.FirstSeen).To(HaveKey(8862))
 
 		By("the server now reports Client.dll 3.1.6001.66; VersionString is unchanged")
-		Expect(m.adminCall("GET", "/server", "", &info)).To(Equal(http.StatusOK))
+		info, err := m.admin().Info(ctx)
+		Expect(err).NotTo(HaveOccurred())
 		Expect(info.ClientDLLVersion).To(Equal("3.1.6001.66"))
 		Expect(info.Version).To(Equal("3.1.6001.65"))
 		Expect(info.Hotfixes).To(ConsistOf("KB954960"))
@@ -92,23 +74,25 @@ var _ = Describe("Remediation through the admin API", func() {
 		Expect(s.Err).To(gbytes.Say("cannot be removed on its own"))
 	})
 
-	It("on WSUS 3.0 RTM, refuses the hotfix, and the console workaround ends the failure", func() {
+	It("on WSUS 3.0 RTM, refuses the hotfix, and the console workaround ends the failure", func(ctx SpecContext) {
 		m := startMock("--scenario", "rtm-office2003")
 		Expect(syncLoop(m, withOffice03).Fault).NotTo(BeNil())
 
 		By("KB954960 is refused with its reason")
-		var refusal adminRefusal
-		Expect(m.adminCall("POST", "/hotfixes/KB954960", "", &refusal)).To(Equal(http.StatusConflict))
+		_, err := m.admin().InstallHotfix(ctx, "KB954960")
+		var refusal *admin.Error
+		Expect(errors.As(err, &refusal)).To(BeTrue())
+		Expect(refusal.Code).To(Equal(admin.Conflict))
 		Expect(refusal.Reason).To(ContainSubstring("WSUS 3.0 SP1 only"))
 		s := wsusmockAdmin("--server", m.URL, "hotfix", "install", "KB954960")
 		Expect(s).To(gexec.Exit(1))
 		Expect(s.Err).To(gbytes.Say(`decline, approve, decline`))
 
 		By(`"Office 2003 Service Pack 1" has two deployment rows in All Computers`)
-		var list struct{ Updates []soapserver.CatalogUpdate }
-		Expect(m.adminCall("GET", "/updates", "", &list)).To(Equal(http.StatusOK))
-		var sp1 soapserver.CatalogUpdate
-		for _, u := range list.Updates {
+		updates, err := m.admin().Updates(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		var sp1 admin.CatalogUpdate
+		for _, u := range updates {
 			if u.Title == "Office 2003 Service Pack 1" {
 				sp1 = u
 			}
@@ -118,8 +102,10 @@ var _ = Describe("Remediation through the admin API", func() {
 		Expect(sp1.Approvals[0].Inconsistent).To(BeTrue())
 
 		By("decline, approve, decline")
-		for _, action := range []string{"decline", "approve", "decline"} {
-			Expect(m.adminCall("POST", "/updates/"+sp1.UpdateID+"/"+action, `{"group": "All Computers"}`, nil)).To(Equal(http.StatusOK))
+		for _, step := range []func(context.Context, string, string) (admin.ApprovalResult, error){
+			m.admin().Decline, m.admin().Approve, m.admin().Decline,
+		} {
+			Expect(step(ctx, sp1.UpdateID, "All Computers")).Error().NotTo(HaveOccurred())
 		}
 
 		By("the Office 2003 client syncs again")
@@ -128,13 +114,13 @@ var _ = Describe("Remediation through the admin API", func() {
 })
 
 var _ = Describe("Watching the mock: journal and event stream", func() {
-	It("journals each exchange with its operation, client and fault", func() {
+	It("journals each exchange with its operation, client and fault", func(ctx SpecContext) {
 		m := startMock()
 		out := syncLoop(m, withOffice03)
 		Expect(out.Fault).NotTo(BeNil())
 
-		var page soapserver.JournalPage
-		Expect(m.adminCall("GET", "/journal?operation=SyncUpdates&fault=InternalServerError", "", &page)).To(Equal(http.StatusOK))
+		page, err := m.admin().Journal(ctx, soapserver.JournalFilter{Operation: "SyncUpdates", Fault: string(wusp.InternalServerError)})
+		Expect(err).NotTo(HaveOccurred())
 		Expect(page.Entries).To(HaveLen(1))
 		Expect(page.Entries[0].ClientID).To(Equal(clientID))
 		Expect(page.Entries[0].FaultID).To(Equal(out.Fault.ID))
@@ -146,38 +132,32 @@ var _ = Describe("Watching the mock: journal and event stream", func() {
 		Expect(s.Out).To(gbytes.Say(`SyncUpdates\s+` + clientID + `\s+200\s+InternalServerError`))
 	})
 
-	It("keeps the newest exchanges in a small --journal-size and reports what it dropped", func() {
+	It("keeps the newest exchanges in a small --journal-size and reports what it dropped", func(ctx SpecContext) {
 		m := startMock("--journal-size", "3")
 		out := syncLoop(m, windowsXP)
 		Expect(out.Fault).To(BeNil())
 		exchanges := 3 + out.Rounds // GetConfig, GetAuthorizationCookie, GetCookie, then SyncUpdates
 
-		var page soapserver.JournalPage
-		m.adminCall("GET", "/journal", "", &page)
+		page, err := m.admin().Journal(ctx, soapserver.JournalFilter{})
+		Expect(err).NotTo(HaveOccurred())
 		Expect(page.Total).To(BeEquivalentTo(exchanges))
 		Expect(page.Dropped).To(BeEquivalentTo(exchanges - 3))
 		Expect(page.Entries).To(HaveLen(3))
 		Expect(page.Entries[2].Operation).To(Equal("SyncUpdates"))
 	})
 
-	It("streams every exchange as one JSON line", func() {
+	It("streams every exchange as one JSON line", func(ctx SpecContext) {
 		m := startMock()
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		req, err := http.NewRequestWithContext(ctx, "GET", m.URL+"/__admin/events", nil)
+		stream, err := m.admin().Events(ctx, 0)
 		Expect(err).NotTo(HaveOccurred())
-		resp, err := http.DefaultClient.Do(req)
-		Expect(err).NotTo(HaveOccurred())
-		defer resp.Body.Close()
-		Expect(resp.Header.Get("Content-Type")).To(Equal("application/x-ndjson"))
+		defer stream.Close()
 
 		handshake(m, "1.0")
-		lines := bufio.NewScanner(resp.Body)
 		var ops []string
-		for len(ops) < 3 && lines.Scan() {
-			var e soapserver.JournalEntry
-			Expect(json.Unmarshal(lines.Bytes(), &e)).To(Succeed())
-			ops = append(ops, e.Operation)
+		for len(ops) < 3 {
+			ev, err := stream.Next(ctx)
+			Expect(err).NotTo(HaveOccurred())
+			ops = append(ops, ev.Entry.Operation)
 		}
 		Expect(ops).To(Equal([]string{"GetConfig", "GetAuthorizationCookie", "GetCookie"}))
 
@@ -193,7 +173,7 @@ var _ = Describe("Watching the mock: journal and event stream", func() {
 })
 
 var _ = Describe("Fault injection", func() {
-	It("answers the second SyncUpdates with ServerBusy, once", func() {
+	It("answers the second SyncUpdates with ServerBusy, once", func(ctx SpecContext) {
 		m := startMock("--scenario", "sp1-consistent")
 		s := wsusmockAdmin("--server", m.URL, "faults", "add", `{"operation": "SyncUpdates", "nth": 2, "error_code": "ServerBusy"}`)
 		Expect(s).To(gexec.Exit(0))
@@ -203,10 +183,10 @@ var _ = Describe("Fault injection", func() {
 		Expect(out.Fault.Code).To(Equal(wusp.ServerBusy))
 		Expect(syncLoop(m, windowsXP).Fault).To(BeNil())
 
-		var rules struct{ Faults []soapserver.FaultRule }
-		m.adminCall("GET", "/faults", "", &rules)
-		Expect(rules.Faults).To(HaveLen(1))
-		Expect(rules.Faults[0].Hits).To(BeEquivalentTo(1))
+		rules, err := m.admin().Faults(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(rules).To(HaveLen(1))
+		Expect(rules[0].Hits).To(BeEquivalentTo(1))
 
 		By("a rule that does not validate is refused, naming the field")
 		s = wsusmockAdmin("--server", m.URL, "faults", "add", `{"error_code": "ServerOnFire"}`)
@@ -216,10 +196,12 @@ var _ = Describe("Fault injection", func() {
 })
 
 var _ = Describe("Admin API access", func() {
-	It("demands the --admin-token from every caller once one is set", func() {
+	It("demands the --admin-token from every caller once one is set", func(ctx SpecContext) {
 		m := startMock("--admin-token", "s3cret")
-		var refusal adminRefusal
-		Expect(m.adminCall("GET", "/server", "", &refusal)).To(Equal(http.StatusUnauthorized))
+		_, err := m.admin().Info(ctx)
+		var refusal *admin.Error
+		Expect(errors.As(err, &refusal)).To(BeTrue())
+		Expect(refusal.Code).To(Equal(admin.Unauthorized))
 		Expect(refusal.Reason).To(ContainSubstring("Authorization: Bearer"))
 
 		Expect(wsusmockAdmin("--server", m.URL, "server")).To(gexec.Exit(1))

@@ -10,6 +10,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
 	"github.com/onsi/gomega/gexec"
 
 	"github.com/wsusmock/wsusmock/detect"
@@ -82,13 +83,9 @@ var _ = Describe("Example: testing a detection tool", func() {
 		Expect(srv.ServerLog()).To(wsustest.HoldKB954960Signature())
 
 		By("the client's and the server's reports name the same fault")
-		var client strings.Builder
-		for _, e := range res.Log {
-			client.WriteString(e.Format() + "\r\n")
-		}
 		reports := make([]detect.Report, 2)
 		var err error
-		reports[0], err = detect.Analyze("WindowsUpdate.log", strings.NewReader(client.String()))
+		reports[0], err = detect.Analyze("WindowsUpdate.log", strings.NewReader(res.LogText()))
 		Expect(err).NotTo(HaveOccurred())
 		reports[1], err = detect.Analyze("SoftwareDistribution.log", strings.NewReader(srv.ServerLog()))
 		Expect(err).NotTo(HaveOccurred())
@@ -97,8 +94,7 @@ var _ = Describe("Example: testing a detection tool", func() {
 		Expect(reports[0].Faults).To(ContainElement(HaveField("ID", res.Fault.ID)))
 
 		By("after KB954960 the client's log is clean")
-		_, err = srv.InstallHotfix("KB954960")
-		Expect(err).NotTo(HaveOccurred())
+		Expect(srv.InstallHotfix("KB954960")).To(Succeed())
 		after := srv.Detect("xp-sp3-office2003")
 		Expect(after).To(wsustest.HaveSucceeded())
 		Expect(after).NotTo(wsustest.HoldKB954960Signature())
@@ -148,4 +144,20 @@ var _ = Describe("Example: testing a remediation tool", func() {
 		Entry("WSUS 3.0 SP1: installs KB954960", "sp1-office2003", []string{"KB954960"}),
 		Entry("WSUS 3.0 RTM: applies the console workaround", "rtm-office2003", []string{}),
 	)
+})
+
+var _ = Describe("Example: a detection tool's own Go module", func() {
+	// testdata/mydetector is a module of its own, as a user's tool would be,
+	// that takes the kit from this repository through a replace line. Its
+	// one test says, with the kit, Gomega and the kit's constants only: the
+	// tool flags the failing client; after the hotfix it does not; and that
+	// client got InternalServerError exactly twice.
+	It("builds and passes against the kit", func() {
+		cmd := exec.Command("go", "test", "-count=1", "./...")
+		cmd.Dir = filepath.Join("testdata", "mydetector")
+		session, err := gexec.Start(cmd, GinkgoWriter, GinkgoWriter)
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(session, 5*time.Minute).Should(gexec.Exit(0))
+		Expect(session.Out).To(gbytes.Say(`ok\s+example.com/mydetector`))
+	})
 })

@@ -12,7 +12,7 @@ const (
 
 // HotfixKB954960 is the update that fixed the duplicate-key defect on WSUS
 // 3.0 SP1 by replacing Microsoft.UpdateServices.WebServices.Client.dll with
-// file version 3.1.6001.66 (advisory 954960; fact sheet §4).
+// file version 3.1.6001.66 (advisory 954960; docs/protocol-facts.md §4).
 const HotfixKB954960 = "KB954960"
 
 // Build is a WSUS server build persona: what a detection tool reads from the
@@ -22,7 +22,7 @@ type Build struct {
 	ID      string // BuildRTM, BuildSP1, BuildSP1KB954960 or BuildSP2
 	Product string // "Windows Server Update Services 3.0 SP1"
 	// Version is HKLM\SOFTWARE\Microsoft\Update Services\Server\Setup\VersionString
-	// (fact sheet §4). KB954960 replaced one DLL and left it unchanged, so a
+	// (docs/protocol-facts.md §4). KB954960 replaced one DLL and left it unchanged, so a
 	// tool must read ClientDLLVersion to tell a fixed SP1 server apart.
 	Version string
 	// ClientDLLVersion is the file version of
@@ -30,11 +30,11 @@ type Build struct {
 	// ClientImplementation.GetSyncInfo.
 	ClientDLLVersion string
 	// ProtocolVersion is the GetConfig "ProtocolVersion" property: "3.0" for
-	// WSUS 3.0, "3.1" for SP1, "3.2" for SP2 (MS-WUSP note <12>; fact sheet §1.6).
+	// WSUS 3.0, "3.1" for SP1, "3.2" for SP2 (MS-WUSP note <12>; docs/protocol-facts.md §1.6).
 	ProtocolVersion string
 	// DuplicateKeyDefect makes Sync fail with *DuplicateKeyError when one
 	// needed revision has two deployment rows in one target group, as
-	// GetSyncInfo's Hashtable.Add did on WSUS 3.0 RTM and SP1 (fact sheet §4).
+	// GetSyncInfo's Hashtable.Add did on WSUS 3.0 RTM and SP1 (docs/protocol-facts.md §4).
 	DuplicateKeyDefect bool
 	// MaxNewUpdatesPerSync is where SyncUpdates truncates NewUpdates and sets
 	// Truncated (WSUS: 200, MS-WUSP note <55>).
@@ -42,7 +42,7 @@ type Build struct {
 	// Hotfixes lists the installed hotfixes, e.g. ["KB954960"].
 	Hotfixes []string
 	// Headers are the HTTP response headers IIS 6.0 and ASP.NET 2.0 added on
-	// a 2008 WSUS box (fact sheet §5), in the order they are sent.
+	// a 2008 WSUS box (docs/protocol-facts.md §5), in the order they are sent.
 	Headers []Header
 }
 

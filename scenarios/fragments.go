@@ -11,7 +11,7 @@ import (
 // Extended and LocalizedProperties fragments in UpdateData/Xml
 // (GetExtendedUpdateInfo). As MS-WUSP §3.1.1.1 describes, they are not
 // well-formed documents: several top-level elements, rule elements prefixed
-// "b." instead of namespace-qualified (fact sheet §1.4). NewWorld renders
+// "b." instead of namespace-qualified (docs/protocol-facts.md §1.4). NewWorld renders
 // them once; requests only copy string headers.
 
 // Fragment types of GetExtendedUpdateInfo (MS-WUSP §2.2.2.2.6

@@ -7,7 +7,12 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/wsusmock/wsusmock/internal/yamlfile"
 )
+
+// fileParser reads one scenario or catalog file.
+type fileParser struct{ yamlfile.File }
 
 // srcPos is where a revision was defined, for messages about it.
 type srcPos struct {
@@ -33,21 +38,21 @@ type sharedCatalog struct {
 }
 
 func parseCatalogPos(file string, b []byte) ([]Revision, []srcPos, error) {
-	p := fileParser{file}
-	root, err := p.document(b)
+	p := fileParser{yamlfile.File{Name: file}}
+	root, err := p.Parse(b)
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := p.mapping(root, "catalog", "revisions")
+	f, err := p.Mapping(root, "catalog", "revisions")
 	if err != nil {
 		return nil, nil, err
 	}
-	items, err := f.list("revisions")
+	items, err := f.List("revisions")
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(items) == 0 {
-		return nil, nil, f.missing("revisions")
+		return nil, nil, f.Missing("revisions")
 	}
 	revs, pos, err := p.revisions(items)
 	if err != nil {
@@ -64,44 +69,44 @@ func (p fileParser) revisions(items []*yaml.Node) ([]Revision, []srcPos, error) 
 	var pos []srcPos
 	for i, it := range items {
 		what := fmt.Sprintf("revisions[%d]", i)
-		f, err := p.mapping(it, what, revisionKeys...)
+		f, err := p.Mapping(it, what, revisionKeys...)
 		if err != nil {
 			return nil, nil, err
 		}
 		var r Revision
-		if r.RevisionID, err = f.integer("revision_id", true); err != nil {
+		if r.RevisionID, err = f.Int("revision_id", true); err != nil {
 			return nil, nil, err
 		}
 		if r.RevisionID <= 0 {
-			return nil, nil, p.errAt(f.vals["revision_id"], "%s: revision_id must be positive", what)
+			return nil, nil, p.Errorf(f.Vals["revision_id"], "%s: revision_id must be positive", what)
 		}
 		what = fmt.Sprintf("revision %d", r.RevisionID)
-		f.what = what
-		if r.UpdateID, err = f.str("update_id", true); err != nil {
+		f.What = what
+		if r.UpdateID, err = f.Str("update_id", true); err != nil {
 			return nil, nil, err
 		}
 		r.UpdateID = strings.ToLower(r.UpdateID)
 		if !guidRE.MatchString(r.UpdateID) {
-			return nil, nil, p.errAt(f.vals["update_id"], "%s: update_id %q is not a GUID like 8862c0de-0000-4000-8000-000000000000", what, r.UpdateID)
+			return nil, nil, p.Errorf(f.Vals["update_id"], "%s: update_id %q is not a GUID like 8862c0de-0000-4000-8000-000000000000", what, r.UpdateID)
 		}
-		if r.RevisionNumber, err = f.integer("revision_number", true); err != nil {
+		if r.RevisionNumber, err = f.Int("revision_number", true); err != nil {
 			return nil, nil, err
 		}
-		if r.UpdateType, err = f.str("type", true); err != nil {
+		if r.UpdateType, err = f.Str("type", true); err != nil {
 			return nil, nil, err
 		}
 		switch r.UpdateType {
 		case TypeSoftware, TypeDetectoid, TypeCategory:
 		default:
-			return nil, nil, p.errAt(f.vals["type"], "%s: type %q is not Software, Detectoid or Category", what, r.UpdateType)
+			return nil, nil, p.Errorf(f.Vals["type"], "%s: type %q is not Software, Detectoid or Category", what, r.UpdateType)
 		}
-		if r.CategoryType, err = f.str("category_type", false); err != nil {
+		if r.CategoryType, err = f.Str("category_type", false); err != nil {
 			return nil, nil, err
 		}
 		if (r.CategoryType != "") != (r.UpdateType == TypeCategory) {
-			return nil, nil, p.errAt(it, "%s: category_type (ProductFamily, Product, …) is required for categories and only for them", what)
+			return nil, nil, p.Errorf(it, "%s: category_type (ProductFamily, Product, …) is required for categories and only for them", what)
 		}
-		if r.Title, err = f.str("title", true); err != nil {
+		if r.Title, err = f.Str("title", true); err != nil {
 			return nil, nil, err
 		}
 		for key, dst := range map[string]*string{
@@ -109,7 +114,7 @@ func (p fileParser) revisions(items []*yaml.Node) ([]Revision, []srcPos, error) 
 			"severity": &r.MSRCSeverity, "handler": &r.Handler,
 			"is_installed": &r.IsInstalledRule, "is_installable": &r.IsInstallableRule,
 		} {
-			if *dst, err = f.str(key, false); err != nil {
+			if *dst, err = f.Str(key, false); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -117,22 +122,22 @@ func (p fileParser) revisions(items []*yaml.Node) ([]Revision, []srcPos, error) 
 		switch r.MSRCSeverity {
 		case "", "Critical", "Important", "Moderate", "Low":
 		default:
-			return nil, nil, p.errAt(f.vals["severity"], "%s: severity %q is not Critical, Important, Moderate or Low", what, r.MSRCSeverity)
+			return nil, nil, p.Errorf(f.Vals["severity"], "%s: severity %q is not Critical, Important, Moderate or Low", what, r.MSRCSeverity)
 		}
-		if r.Prerequisites, _, err = f.intList("prerequisites"); err != nil {
+		if r.Prerequisites, _, err = f.IntList("prerequisites", "revision IDs"); err != nil {
 			return nil, nil, err
 		}
-		if r.Categories, _, err = f.intList("categories"); err != nil {
+		if r.Categories, _, err = f.IntList("categories", "revision IDs"); err != nil {
 			return nil, nil, err
 		}
-		if r.BundledUpdates, _, err = f.intList("bundled_updates"); err != nil {
+		if r.BundledUpdates, _, err = f.IntList("bundled_updates", "revision IDs"); err != nil {
 			return nil, nil, err
 		}
-		if r.Published, err = f.date("published", true); err != nil {
+		if r.Published, err = f.Date("published", true); err != nil {
 			return nil, nil, err
 		}
 		revs = append(revs, r)
-		pos = append(pos, srcPos{p.file, it.Line})
+		pos = append(pos, srcPos{p.Name, it.Line})
 	}
 	return revs, pos, nil
 }
@@ -197,56 +202,56 @@ var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
 // parseScenario reads a scenario file on top of the shared catalog.
 func parseScenario(file string, b []byte, catalog sharedCatalog) (*Scenario, error) {
-	p := fileParser{file}
-	root, err := p.document(b)
+	p := fileParser{yamlfile.File{Name: file}}
+	root, err := p.Parse(b)
 	if err != nil {
 		return nil, err
 	}
-	f, err := p.mapping(root, "scenario", scenarioKeys...)
+	f, err := p.Mapping(root, "scenario", scenarioKeys...)
 	if err != nil {
 		return nil, err
 	}
 	s := &Scenario{Source: file}
-	if s.Name, err = f.str("name", true); err != nil {
+	if s.Name, err = f.Str("name", true); err != nil {
 		return nil, err
 	}
-	s.nameLine = f.vals["name"].Line
+	s.nameLine = f.Vals["name"].Line
 	if !nameRE.MatchString(s.Name) {
-		return nil, p.errAt(f.vals["name"], "name %q: use lower-case letters, digits and dashes", s.Name)
+		return nil, p.Errorf(f.Vals["name"], "name %q: use lower-case letters, digits and dashes", s.Name)
 	}
-	if s.Description, err = f.str("description", true); err != nil {
+	if s.Description, err = f.Str("description", true); err != nil {
 		return nil, err
 	}
 	s.Description = strings.TrimSpace(s.Description)
-	buildID, err := f.str("build", true)
+	buildID, err := f.Str("build", true)
 	if err != nil {
 		return nil, err
 	}
 	var ok bool
 	if s.Build, ok = LookupBuild(buildID); !ok {
-		return nil, p.errAt(f.vals["build"], "unknown build %q (known: %s)", buildID, buildIDs())
+		return nil, p.Errorf(f.Vals["build"], "unknown build %q (known: %s)", buildID, buildIDs())
 	}
 	s.Fault = FaultPresentation{HTTPStatus: 200, FaultString: "Fault occurred"}
-	if f.has("fault") {
-		ff, err := p.mapping(f.vals["fault"], "fault", "http_status", "fault_string")
+	if f.Has("fault") {
+		ff, err := p.Mapping(f.Vals["fault"], "fault", "http_status", "fault_string")
 		if err != nil {
 			return nil, err
 		}
-		if ff.has("http_status") {
-			if s.Fault.HTTPStatus, err = ff.integer("http_status", true); err != nil {
+		if ff.Has("http_status") {
+			if s.Fault.HTTPStatus, err = ff.Int("http_status", true); err != nil {
 				return nil, err
 			}
 			if s.Fault.HTTPStatus != 200 && s.Fault.HTTPStatus != 500 {
-				return nil, p.errAt(ff.vals["http_status"], "fault: http_status must be 200 or 500, got %d", s.Fault.HTTPStatus)
+				return nil, p.Errorf(ff.Vals["http_status"], "fault: http_status must be 200 or 500, got %d", s.Fault.HTTPStatus)
 			}
 		}
-		if ff.has("fault_string") {
-			if s.Fault.FaultString, err = ff.str("fault_string", true); err != nil {
+		if ff.Has("fault_string") {
+			if s.Fault.FaultString, err = ff.Str("fault_string", true); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if s.ConfigLastChange, err = f.date("config_last_change", false); err != nil {
+	if s.ConfigLastChange, err = f.Date("config_last_change", false); err != nil {
 		return nil, err
 	}
 	if s.ConfigLastChange.IsZero() {
@@ -256,8 +261,8 @@ func parseScenario(file string, b []byte, catalog sharedCatalog) (*Scenario, err
 	// Catalog: the shared one, then the file's own revisions.
 	s.Catalog = append([]Revision(nil), catalog.revs...)
 	pos := append([]srcPos(nil), catalog.pos...)
-	if f.has("revisions") {
-		items, err := f.list("revisions")
+	if f.Has("revisions") {
+		items, err := f.List("revisions")
 		if err != nil {
 			return nil, err
 		}
@@ -273,7 +278,7 @@ func parseScenario(file string, b []byte, catalog sharedCatalog) (*Scenario, err
 	}
 
 	// Target groups: All Computers always exists.
-	groups, groupNodes, err := f.strList("target_groups")
+	groups, groupNodes, err := f.StrList("target_groups")
 	if err != nil {
 		return nil, err
 	}
@@ -284,16 +289,16 @@ func parseScenario(file string, b []byte, catalog sharedCatalog) (*Scenario, err
 			continue
 		}
 		if strings.TrimSpace(g) == "" {
-			return nil, p.errAt(groupNodes[i], "target_groups: empty group name")
+			return nil, p.Errorf(groupNodes[i], "target_groups: empty group name")
 		}
 		if seen[strings.ToLower(g)] {
-			return nil, p.errAt(groupNodes[i], "target_groups: duplicate group %q", g)
+			return nil, p.Errorf(groupNodes[i], "target_groups: duplicate group %q", g)
 		}
 		seen[strings.ToLower(g)] = true
 		s.TargetGroups = append(s.TargetGroups, g)
 	}
 
-	rows, err := f.list("approvals")
+	rows, err := f.List("approvals")
 	if err != nil {
 		return nil, err
 	}
@@ -306,52 +311,52 @@ func parseScenario(file string, b []byte, catalog sharedCatalog) (*Scenario, err
 	deployments := map[int]int{}
 	for i, it := range rows {
 		what := fmt.Sprintf("approvals[%d]", i)
-		af, err := p.mapping(it, what, approvalKeys...)
+		af, err := p.Mapping(it, what, approvalKeys...)
 		if err != nil {
 			return nil, err
 		}
 		var d DeploymentRow
-		if d.DeploymentID, err = af.integer("deployment_id", true); err != nil {
+		if d.DeploymentID, err = af.Int("deployment_id", true); err != nil {
 			return nil, err
 		}
 		if d.DeploymentID <= 0 || d.DeploymentID >= implicitDeploymentBase {
-			return nil, p.errAt(af.vals["deployment_id"], "%s: deployment_id must be between 1 and %d", what, implicitDeploymentBase-1)
+			return nil, p.Errorf(af.Vals["deployment_id"], "%s: deployment_id must be between 1 and %d", what, implicitDeploymentBase-1)
 		}
 		if line, dup := deployments[d.DeploymentID]; dup {
-			return nil, p.errAt(af.vals["deployment_id"], "%s: duplicate deployment_id %d (also at line %d)", what, d.DeploymentID, line)
+			return nil, p.Errorf(af.Vals["deployment_id"], "%s: duplicate deployment_id %d (also at line %d)", what, d.DeploymentID, line)
 		}
-		deployments[d.DeploymentID] = af.vals["deployment_id"].Line
+		deployments[d.DeploymentID] = af.Vals["deployment_id"].Line
 		switch {
-		case af.has("revision_id") && af.has("update_id"):
-			return nil, p.errAt(it, "%s: give revision_id or update_id, not both", what)
-		case af.has("revision_id"):
-			if d.RevisionID, err = af.integer("revision_id", true); err != nil {
+		case af.Has("revision_id") && af.Has("update_id"):
+			return nil, p.Errorf(it, "%s: give revision_id or update_id, not both", what)
+		case af.Has("revision_id"):
+			if d.RevisionID, err = af.Int("revision_id", true); err != nil {
 				return nil, err
 			}
 			if !revByID[d.RevisionID] {
-				return nil, p.errAt(af.vals["revision_id"], "%s: revision %d is not in the catalog", what, d.RevisionID)
+				return nil, p.Errorf(af.Vals["revision_id"], "%s: revision %d is not in the catalog", what, d.RevisionID)
 			}
-		case af.has("update_id"):
-			u, err := af.str("update_id", true)
+		case af.Has("update_id"):
+			u, err := af.Str("update_id", true)
 			if err != nil {
 				return nil, err
 			}
 			id, ok := revByUpdate[strings.ToLower(u)]
 			if !ok {
-				return nil, p.errAt(af.vals["update_id"], "%s: update %s is not in the catalog", what, u)
+				return nil, p.Errorf(af.Vals["update_id"], "%s: update %s is not in the catalog", what, u)
 			}
 			d.RevisionID = id
 		default:
-			return nil, p.errAt(it, "%s: missing revision_id (or update_id)", what)
+			return nil, p.Errorf(it, "%s: missing revision_id (or update_id)", what)
 		}
-		g, err := af.str("group", true)
+		g, err := af.Str("group", true)
 		if err != nil {
 			return nil, err
 		}
 		if d.Group = s.group(g); d.Group == "" {
-			return nil, p.errAt(af.vals["group"], "%s: group %q is not in target_groups (%s)", what, g, strings.Join(s.TargetGroups, ", "))
+			return nil, p.Errorf(af.Vals["group"], "%s: group %q is not in target_groups (%s)", what, g, strings.Join(s.TargetGroups, ", "))
 		}
-		if d.Action, err = af.str("action", false); err != nil {
+		if d.Action, err = af.Str("action", false); err != nil {
 			return nil, err
 		}
 		switch d.Action {
@@ -359,18 +364,18 @@ func parseScenario(file string, b []byte, catalog sharedCatalog) (*Scenario, err
 			d.Action = ActionInstall
 		case ActionInstall, ActionBundle, ActionEvaluate, ActionUninstall, ActionPreDeploymentCheck:
 		default:
-			return nil, p.errAt(af.vals["action"], "%s: action %q is not Install, Bundle, Evaluate, Uninstall or PreDeploymentCheck", what, d.Action)
+			return nil, p.Errorf(af.Vals["action"], "%s: action %q is not Install, Bundle, Evaluate, Uninstall or PreDeploymentCheck", what, d.Action)
 		}
-		if d.Deadline, err = af.str("deadline", false); err != nil {
+		if d.Deadline, err = af.Str("deadline", false); err != nil {
 			return nil, err
 		}
-		if d.IsAssigned, err = af.boolean("is_assigned", true); err != nil {
+		if d.IsAssigned, err = af.Bool("is_assigned", true); err != nil {
 			return nil, err
 		}
-		if d.LastChange, err = af.date("last_change", true); err != nil {
+		if d.LastChange, err = af.Date("last_change", true); err != nil {
 			return nil, err
 		}
-		if d.DownloadPriority, err = af.str("download_priority", false); err != nil {
+		if d.DownloadPriority, err = af.Str("download_priority", false); err != nil {
 			return nil, err
 		}
 		s.Approvals = append(s.Approvals, d)

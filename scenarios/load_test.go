@@ -2,6 +2,7 @@ package scenarios_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,5 +122,41 @@ func TestLoadFile(t *testing.T) {
 	}
 	if _, err := scenarios.LoadFile(filepath.Join(t.TempDir(), "missing.yaml")); err == nil {
 		t.Error("LoadFile of a missing file succeeded")
+	}
+}
+
+// aliasBomb nests lists of aliases nine deep: under a thousand bytes that
+// name 10^9 strings once the aliases are followed.
+func aliasBomb() string {
+	var b strings.Builder
+	b.WriteString("name: bomb\ndescription: d\nbuild: wsus30-sp1\n") // lines 1-3
+	b.WriteString("target_groups: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
+	for i := 1; i <= 9; i++ {
+		fmt.Fprintf(&b, "l%d: &l%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*l%d, ", i-1), 10), ", "))
+	}
+	return b.String()
+}
+
+// Files are bounded before any work is done on them: in size, and in what
+// their aliases expand to. Both are refused naming the file.
+func TestLoadRefusesOversizedAndAliasBombs(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, []byte("name: big\ndescription: "+strings.Repeat("x", 2<<20)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bomb := filepath.Join(dir, "bomb.yaml")
+	if err := os.WriteFile(bomb, []byte(aliasBomb()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for file, want := range map[string]string{
+		big:  filepath.ToSlash(big) + ": larger than 1048576 bytes; refused unread",
+		bomb: filepath.ToSlash(bomb) + ":9: aliases expand to more than 1048576 nodes; refused",
+	} {
+		_, err := scenarios.LoadFile(file)
+		var le *scenarios.LoadError
+		if !errors.As(err, &le) || err.Error() != want {
+			t.Errorf("LoadFile(%s) = %v, want %q", filepath.Base(file), err, want)
+		}
 	}
 }

@@ -1,20 +1,49 @@
 package scenarios
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 )
 
-// HotfixError explains why a hotfix cannot be installed on a build.
+// The kinds of refusal of the remediation methods. Their errors wrap one of
+// these, so callers (the admin API) tell them apart with errors.Is; the
+// error's text says what exactly was refused.
+var (
+	// ErrUnknownUpdate: the update ID is not in the catalog.
+	ErrUnknownUpdate = errors.New("unknown update")
+	// ErrUnknownGroup: the scenario has no such target group.
+	ErrUnknownGroup = errors.New("unknown target group")
+	// ErrUnknownHotfix: the mock knows no such hotfix.
+	ErrUnknownHotfix = errors.New("unknown hotfix")
+	// ErrNotAllowed: the change does not apply here, as the real server or
+	// console refused it (KB954960 on RTM or SP2, approving a category).
+	ErrNotAllowed = errors.New("not allowed")
+	// ErrUnknownScenario: no built-in scenario has the name.
+	ErrUnknownScenario = errors.New("unknown scenario")
+)
+
+// HotfixError explains why a hotfix cannot be installed on a build. It
+// wraps ErrNotAllowed, or ErrUnknownHotfix for a KB the mock does not know.
 type HotfixError struct {
 	KB      string
 	BuildID string
 	Reason  string
+	// Unknown is set when the mock does not know the KB at all.
+	Unknown bool
 }
 
 func (e *HotfixError) Error() string {
 	return fmt.Sprintf("%s cannot be installed on %s: %s", e.KB, e.BuildID, e.Reason)
+}
+
+// Unwrap gives the kind of refusal.
+func (e *HotfixError) Unwrap() error {
+	if e.Unknown {
+		return ErrUnknownHotfix
+	}
+	return ErrNotAllowed
 }
 
 // InstallHotfix returns a World running the build the hotfix produces.
@@ -26,7 +55,7 @@ func (e *HotfixError) Error() string {
 func (w *World) InstallHotfix(kb string) (*World, error) {
 	b := w.scenario.Build
 	if !strings.EqualFold(kb, HotfixKB954960) {
-		return nil, &HotfixError{KB: kb, BuildID: b.ID, Reason: "unknown hotfix; the mock knows only " + HotfixKB954960}
+		return nil, &HotfixError{KB: kb, BuildID: b.ID, Reason: "unknown hotfix; the mock knows only " + HotfixKB954960, Unknown: true}
 	}
 	if b.HasHotfix(HotfixKB954960) {
 		return w, nil
@@ -51,11 +80,11 @@ func (w *World) InstallHotfix(kb string) (*World, error) {
 func (w *World) resolve(updateID, group string) (*compiledRevision, string, error) {
 	i, ok := w.byUpdate[strings.ToLower(updateID)]
 	if !ok {
-		return nil, "", fmt.Errorf("update %s is not in the catalog", updateID)
+		return nil, "", fmt.Errorf("%w: %s is not in the catalog", ErrUnknownUpdate, updateID)
 	}
 	g := w.scenario.group(group)
 	if g == "" {
-		return nil, "", fmt.Errorf("target group %q does not exist (groups: %s)", group, strings.Join(w.scenario.TargetGroups, ", "))
+		return nil, "", fmt.Errorf("%w: %q does not exist (groups: %s)", ErrUnknownGroup, group, strings.Join(w.scenario.TargetGroups, ", "))
 	}
 	return &w.revs[i], g, nil
 }
@@ -71,7 +100,7 @@ func (w *World) Approve(updateID, group string, at time.Time) (*World, error) {
 		return nil, err
 	}
 	if r.UpdateType != TypeSoftware {
-		return nil, fmt.Errorf("%q is a %s; only software updates can be approved", r.Title, r.UpdateType)
+		return nil, fmt.Errorf("%w: %q is a %s; only software updates can be approved", ErrNotAllowed, r.Title, r.UpdateType)
 	}
 	if at.IsZero() {
 		return nil, fmt.Errorf("approve %s: approval time is zero", r.Title)
@@ -101,7 +130,7 @@ func (w *World) Decline(updateID, group string, at time.Time) (*World, error) {
 		return nil, err
 	}
 	if r.UpdateType != TypeSoftware {
-		return nil, fmt.Errorf("%q is a %s; only software updates can be declined", r.Title, r.UpdateType)
+		return nil, fmt.Errorf("%w: %q is a %s; only software updates can be declined", ErrNotAllowed, r.Title, r.UpdateType)
 	}
 	s := w.scenario.clone()
 	s.Approvals = withoutRows(s.Approvals, r.RevisionID, g)

@@ -147,3 +147,30 @@ func TestApproveDeclineErrors(t *testing.T) {
 		t.Errorf("Workstations: %+v", ga)
 	}
 }
+
+// Each refusal of the remediation methods says what kind it is, so that
+// callers map it without re-checking the catalog themselves.
+func TestRemediationRefusalsAreSentinels(t *testing.T) {
+	w := mustWorld(t, "sp1-office2003")
+	now := time.Date(2008, 7, 9, 12, 0, 0, 0, time.UTC)
+	category := w.Updates()[0].Revision.UpdateID
+	_, missingScenario := scenarios.Builtin("sp9")
+	for _, tc := range []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"unknown update", second(w.Approve("00000000-0000-0000-0000-000000000000", "", now)), scenarios.ErrUnknownUpdate},
+		{"unknown group", second(w.Decline(office2003SP1, "Nowhere", now)), scenarios.ErrUnknownGroup},
+		{"category", second(w.Approve(category, "", now)), scenarios.ErrNotAllowed},
+		{"hotfix on RTM", second(mustWorld(t, "rtm-office2003").InstallHotfix("KB954960")), scenarios.ErrNotAllowed},
+		{"unknown hotfix", second(w.InstallHotfix("KB123456")), scenarios.ErrUnknownHotfix},
+		{"unknown scenario", missingScenario, scenarios.ErrUnknownScenario},
+	} {
+		if !errors.Is(tc.err, tc.want) {
+			t.Errorf("%s: %v, want it to wrap %v", tc.name, tc.err, tc.want)
+		}
+	}
+}
+
+func second[T any](_ T, err error) error { return err }

@@ -6,12 +6,12 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/wsusmock/wsusmock/fixtures"
+	"github.com/wsusmock/wsusmock/internal/yamlfile"
 )
 
 // DefaultScenario is the scenario `wsusmock serve` runs without --scenario:
@@ -71,7 +71,7 @@ type Scenario struct {
 // FaultPresentation is how the server presents a WSUS fault on the wire.
 type FaultPresentation struct {
 	// HTTPStatus is 200 (what the advisory's client log shows) or 500 (what
-	// ASP.NET sends); fact sheet §2.3.
+	// ASP.NET sends); docs/protocol-facts.md §2.3.
 	HTTPStatus int
 	// FaultString is the faultstring text, "Fault occurred" by default.
 	FaultString string
@@ -162,7 +162,17 @@ func Builtin(name string) (*Scenario, error) {
 	for _, s := range all {
 		names = append(names, s.Name)
 	}
-	return nil, fmt.Errorf("unknown scenario %q (built-in: %s)", name, strings.Join(names, ", "))
+	return nil, fmt.Errorf("%w %q (built-in: %s)", ErrUnknownScenario, name, strings.Join(names, ", "))
+}
+
+// BuiltinWorld is the world of the named built-in scenario, as a server
+// starts on it.
+func BuiltinWorld(name string) (*World, error) {
+	s, err := Builtin(name)
+	if err != nil {
+		return nil, err
+	}
+	return NewWorld(s)
 }
 
 // Builtins lists the built-in scenarios, DefaultScenario first, then by name.
@@ -213,10 +223,11 @@ func builtinCatalog() (sharedCatalog, error) {
 	return sharedCatalog{revs, pos}, err
 }
 
-// Load reads a scenario file. name is the file name used in errors, which
-// read "FILE:LINE: cause" (a *LoadError).
+// Load reads a scenario file of at most yamlfile.MaxBytes. name is the
+// file name used in errors, which read "FILE:LINE: path: cause" (a
+// *LoadError).
 func Load(name string, r io.Reader) (*Scenario, error) {
-	b, err := io.ReadAll(r)
+	b, err := io.ReadAll(io.LimitReader(r, yamlfile.MaxBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -272,19 +283,9 @@ func LoadDir(fsys fs.FS, dir string) ([]*Scenario, error) {
 	return out, nil
 }
 
-// LoadError is a problem in a scenario or catalog file, at a line.
-type LoadError struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *LoadError) Error() string {
-	if e.Line == 0 {
-		return e.File + ": " + e.Msg
-	}
-	return fmt.Sprintf("%s:%d: %s", filepath.ToSlash(e.File), e.Line, e.Msg)
-}
+// LoadError is a problem in a scenario or catalog file, at a line:
+// "FILE:LINE: path: cause". Profiles report theirs the same way.
+type LoadError = yamlfile.Error
 
 // clone returns a deep copy, so a World never shares slices with its caller.
 func (s *Scenario) clone() *Scenario {

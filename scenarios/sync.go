@@ -94,7 +94,7 @@ type DuplicateKeyError struct {
 }
 
 // Error renders the .NET message exactly, including its two spaces
-// (fact sheet §0 S17).
+// (docs/protocol-facts.md §0 S17).
 func (e *DuplicateKeyError) Error() string {
 	k := strconv.Itoa(e.Key)
 	return "Item has already been added. Key in dictionary: '" + k + "'  Key being added: '" + k + "'"
@@ -123,7 +123,7 @@ func (r *compiledRevision) satisfied(installed bits) bool {
 	return false
 }
 
-// Sync computes SyncUpdates for one client (MS-WUSP §3.1.5.7; fact sheet
+// Sync computes SyncUpdates for one client (MS-WUSP §3.1.5.7; docs/protocol-facts.md
 // §1.7 "Server processing of SyncUpdates"):
 //
 //   - Needed: the revisions deployed to the client's groups plus their

@@ -205,7 +205,7 @@ func TestDriverPassIsEmpty(t *testing.T) {
 
 func TestDuplicateKeyErrorMessage(t *testing.T) {
 	err := &scenarios.DuplicateKeyError{Key: 8862}
-	// .NET's Hashtable message, with its two spaces (fact sheet §3.4).
+	// .NET's Hashtable message, with its two spaces (docs/protocol-facts.md §3.4).
 	const want = "Item has already been added. Key in dictionary: '8862'  Key being added: '8862'"
 	if err.Error() != want {
 		t.Errorf("Error() = %q, want %q", err.Error(), want)

@@ -6,25 +6,20 @@
 //
 // A Server is an http.Handler:
 //
-//	world, _ := scenarios.NewWorld(mustBuiltin("sp1-office2003"))
+//	world, _ := scenarios.BuiltinWorld(scenarios.DefaultScenario)
 //	srv, _ := soapserver.New(world, soapserver.Config{})
 //	http.ListenAndServe("127.0.0.1:8530", srv)
 //
+// (package server assembles it with the admin API and the listener's
+// timeouts, as `wsusmock serve` runs it).
+//
 // The server keeps no per-client state: a client's state travels in its
 // sealed cookie. The world (scenario, approvals, hotfixes) is one immutable
-// snapshot swapped atomically by SetWorld, so requests never see half a
-// change and the hot path takes no lock.
+// snapshot swapped atomically by SetWorld and Update, so requests never see
+// half a change and the hot path takes no lock; Update serialises writers.
 //
-// The same listener answers the admin API, JSON under /__admin/, for
-// remediation and test tooling: the server's versions (GET server), KB954960
-// (POST/DELETE hotfixes/KB954960), approvals (GET updates, POST
-// updates/{id}/approve|decline), the scenario (GET/PUT scenario, POST
-// reset), fault injection (POST/GET/DELETE faults, DELETE faults/{id}), the
-// exchange journal (GET/DELETE journal) and a live stream of exchanges (GET
-// events, newline-delimited JSON). Only loopback callers are served unless
-// Config.AdminToken is set; then every caller must present it as a bearer
-// token. Each route has a Go method on Server (Info, InstallHotfix,
-// Approve, Decline, SelectScenario, Reset, AddFault, Faults, Journal,
-// Subscribe, …), and world changes go through Update, which serialises
-// writers while readers keep their atomic load.
+// What acts on one exchange lives here too: fault injection (AddFault,
+// Faults, RemoveFault, ClearFaults), the bounded exchange journal (Journal,
+// ClearJournal) and a live stream of exchanges (Subscribe). The admin API
+// (package admin) is the control plane over these methods.
 package soapserver

@@ -12,8 +12,8 @@ import (
 // before it loses some.
 const DefaultEventBuffer = 256
 
-// maxEventBuffer bounds what a subscriber may ask for.
-const maxEventBuffer = 1 << 16
+// MaxEventBuffer bounds what a subscriber may ask for.
+const MaxEventBuffer = 1 << 16
 
 // MaxSubscriberBytes bounds the memory of the exchanges waiting in one
 // subscriber's buffer (counted as the journal counts them), whatever the
@@ -81,7 +81,7 @@ func (s *Server) Subscribe(buffer int) *Subscription {
 	if buffer <= 0 {
 		buffer = DefaultEventBuffer
 	}
-	buffer = min(buffer, maxEventBuffer)
+	buffer = min(buffer, MaxEventBuffer)
 	sub := &Subscription{ch: make(chan *JournalEntry, buffer), b: s.events, done: s.done, gone: make(chan struct{})}
 	b := s.events
 	b.mu.Lock()

@@ -55,11 +55,7 @@ func checkGolden(t *testing.T, name string, got []byte) {
 
 func newTestServer(t testing.TB, scenario string, cfg Config) *Server {
 	t.Helper()
-	sc, err := scenarios.Builtin(scenario)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := scenarios.NewWorld(sc)
+	w, err := scenarios.BuiltinWorld(scenario)
 	if err != nil {
 		t.Fatal(err)
 	}

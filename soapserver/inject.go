@@ -80,8 +80,8 @@ type FaultRule struct {
 	Seed        int64    `json:"seed,omitempty"`
 	// ErrorCode is a WSUS ErrorCode to answer with, as a fault built and
 	// presented like any other; Message goes into its detail.
-	ErrorCode string `json:"error_code,omitempty"`
-	Message   string `json:"message,omitempty"`
+	ErrorCode wusp.ErrorCode `json:"error_code,omitempty"`
+	Message   string         `json:"message,omitempty"`
 	// Transport is TransportReset, TransportEmpty, TransportTruncate or
 	// TransportDrip; it excludes ErrorCode.
 	Transport string `json:"transport,omitempty"`
@@ -160,7 +160,7 @@ func validateRule(r FaultRule) (FaultRule, wusp.ErrorCode, error) {
 	}
 	var code wusp.ErrorCode
 	if r.ErrorCode != "" {
-		c, err := wusp.ParseErrorCode(r.ErrorCode)
+		c, err := wusp.ParseErrorCode(string(r.ErrorCode))
 		if err != nil {
 			return bad("error_code", "%v (known: %s)", err, errorCodeNames())
 		}
@@ -500,11 +500,16 @@ func (s *Server) RemoveFault(id string) bool {
 	return true
 }
 
-// ClearFaults removes every rule.
-func (s *Server) ClearFaults() {
+// ClearFaults removes every rule and returns how many there were.
+func (s *Server) ClearFaults() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	n := 0
+	if cur := s.rules.Load(); cur != nil {
+		n = len(*cur)
+	}
 	s.setRules(nil)
+	return n
 }
 
 // setRules publishes rules, nil when empty. Callers hold mu.

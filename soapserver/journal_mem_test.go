@@ -83,10 +83,10 @@ func TestJournalByteBudget(t *testing.T) {
 // how many it lost.
 func TestStuckSubscriberHoldsBoundedBytes(t *testing.T) {
 	s := &Server{events: newBroker(), done: make(chan struct{})}
-	sub := s.Subscribe(maxEventBuffer)
+	sub := s.Subscribe(MaxEventBuffer)
 	defer sub.Close()
 	before := heapInUse()
-	for i := range maxEventBuffer {
+	for i := range MaxEventBuffer {
 		s.events.publish(bigEntry(i))
 	}
 	held := heapInUse() - before
@@ -102,8 +102,8 @@ func TestStuckSubscriberHoldsBoundedBytes(t *testing.T) {
 		got++
 	}
 	ev, err := sub.Next(context.Background())
-	if err != nil || ev.Dropped != uint64(maxEventBuffer-got) {
-		t.Errorf("after %d events: %+v %v, want a notice of %d dropped", got, ev, err, maxEventBuffer-got)
+	if err != nil || ev.Dropped != uint64(MaxEventBuffer-got) {
+		t.Errorf("after %d events: %+v %v, want a notice of %d dropped", got, ev, err, MaxEventBuffer-got)
 	}
 }
 

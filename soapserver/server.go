@@ -49,10 +49,6 @@ type Config struct {
 	LogRequests bool
 	// Now is the clock; nil means time.Now. Tests pass a fake.
 	Now func() time.Time
-	// AdminToken, when set, is the bearer token the admin API under
-	// /__admin/ demands from every caller, loopback included. Empty means
-	// loopback callers only (see adminAccess).
-	AdminToken string
 	// JournalSize bounds the exchange journal; zero means
 	// DefaultJournalSize.
 	JournalSize int
@@ -61,14 +57,13 @@ type Config struct {
 	// oldest are dropped, as when JournalSize is reached. An entry costs
 	// at most MaxJournalEntryBytes: its text fields are cut at 256 bytes.
 	JournalBytes int64
-	// OnChange, when set, is called with the server's description after
-	// every change of the world (the first world at New, a hotfix, an
-	// approval, a scenario switch, a reset), so files that mirror the
-	// server (an install root) can follow it. It runs on the goroutine that
-	// made the change, never on the SOAP hot path, while other writers wait:
-	// calls come in the order of the changes. It must not call the server's
-	// control methods.
-	OnChange func(ServerInfo)
+	// OnChange, when set, is called with the new world after every change
+	// (the first world at New, a hotfix, an approval, a scenario switch, a
+	// reset), so files that mirror the server (an install root) can follow
+	// it. It runs on the goroutine that made the change, never on the SOAP
+	// hot path, while other writers wait: calls come in the order of the
+	// changes. It must not call the server's control methods.
+	OnChange func(*scenarios.World)
 	// MachineName is the server's NetBIOS name, as GetConfig's
 	// PackageServerShare names it; empty means DefaultMachineName.
 	MachineName string
@@ -98,7 +93,7 @@ const (
 	// of ordinary ones.
 	DefaultJournalBytes = 4 << 20
 	// maxInstalledPrerequisites and maxCachedUpdates are the limits of WSUS's
-	// ClientWebService web.config (fact sheet §1.7).
+	// ClientWebService web.config (docs/protocol-facts.md §1.7).
 	maxInstalledPrerequisites = 400
 	maxCachedUpdates          = 22000
 )
@@ -119,8 +114,8 @@ type Server struct {
 	threads [24]string
 	bufs    sync.Pool
 
-	// mu serialises the writers of snap, base and rules (the admin API and
-	// the Go methods over it); readers never take it.
+	// mu serialises the writers of snap, base and rules (the control
+	// plane); readers never take it.
 	mu sync.Mutex
 	// base is the world Reset returns to: the one given to New or SetWorld,
 	// or the scenario last selected. Guarded by mu.
@@ -131,7 +126,6 @@ type Server struct {
 	nextRule int // guarded by mu
 	journal  *journal
 	events   *broker
-	admin    *http.ServeMux
 	// done is closed by Close: event streams and injected delays end.
 	done      chan struct{}
 	closeOnce sync.Once
@@ -192,7 +186,6 @@ func New(world *scenarios.World, cfg Config) (*Server, error) {
 		s.threads[i] = "w3wp." + strconv.Itoa(i+1)
 	}
 	s.bufs.New = func() any { return new(bytes.Buffer) }
-	s.admin = s.adminMux()
 	s.SetWorld(world)
 	return s, nil
 }
@@ -202,6 +195,22 @@ func New(world *scenarios.World, cfg Config) (*Server, error) {
 // http.Server.RegisterOnShutdown. The server still answers SOAP requests.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() { close(s.done) })
+}
+
+// FaultStatus is the HTTP status WSUS faults are sent with now: the
+// configured one, else the scenario's, else 200.
+func (s *Server) FaultStatus() int { return s.snap.Load().faultStatus }
+
+// Reset returns to the world Reset is anchored on (the one given to New or
+// SetWorld: hotfixes and approvals made through Update are undone), removes
+// every fault rule and clears the journal, so a spec starts from a known
+// server. Event subscribers stay connected.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.store(s.base)
+	s.setRules(nil)
+	s.journal.clear()
 }
 
 // World returns the snapshot requests currently read.
@@ -256,7 +265,7 @@ func (s *Server) store(w *scenarios.World) {
 	}
 	s.snap.Store(snap)
 	if s.cfg.OnChange != nil {
-		s.cfg.OnChange(s.Info())
+		s.cfg.OnChange(w)
 	}
 }
 
@@ -270,7 +279,7 @@ func configFor(w *scenarios.World, machine string) wusp.Config {
 		IsRegistrationRequired: true,
 		AuthInfo: []wusp.AuthPlugInInfo{{
 			PlugInID:   "SimpleTargeting",
-			ServiceURL: "SimpleAuthWebService/SimpleAuth.asmx",
+			ServiceURL: strings.TrimPrefix(wusp.SimpleAuth.Path(), "/"),
 		}},
 		Properties: []wusp.ConfigurationProperty{
 			{Name: "MaxExtendedUpdatesPerRequest", Value: strconv.Itoa(maxExtendedUpdatesPerRequest)},
@@ -300,10 +309,6 @@ func personaHeaders(b scenarios.Build) http.Header {
 
 // ServeHTTP routes a request to an endpoint.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, adminPrefix) {
-		s.serveAdmin(w, r)
-		return
-	}
 	snap := s.snap.Load()
 	for k, v := range snap.headers {
 		w.Header()[k] = v
@@ -343,14 +348,14 @@ type endpoint struct {
 // lookupEndpoint matches a lower-cased path. IIS matched paths without
 // regard to case, and WUA writes client.asmx where the spec says Client.asmx.
 func lookupEndpoint(lower string) (endpoint, bool) {
-	switch lower {
-	case "/simpleauthwebservice/simpleauth.asmx":
-		return endpoint{wusp.SimpleAuth, "SimpleAuth.wsdl"}, true
-	case "/clientwebservice/client.asmx":
-		return endpoint{wusp.ClientService, "Client.wsdl"}, true
+	for _, ep := range [...]endpoint{{wusp.ClientService, "Client.wsdl"}, {wusp.SimpleAuth, "SimpleAuth.wsdl"}, {wusp.Reporting, "Reporting.wsdl"}} {
+		if strings.EqualFold(lower, ep.service.Path()) {
+			return ep, true
+		}
+	}
 	// MS-WUSP §2.1 names ReportingWebService.asmx; its own WSDL's address
 	// says WebService.asmx. Both are answered.
-	case "/reportingwebservice/reportingwebservice.asmx", "/reportingwebservice/webservice.asmx":
+	if lower == "/reportingwebservice/webservice.asmx" {
 		return endpoint{wusp.Reporting, "Reporting.wsdl"}, true
 	}
 	return endpoint{}, false

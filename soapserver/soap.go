@@ -55,7 +55,7 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, snap *snapsho
 	opEl, err := wusp.ParseRequest(buf.Bytes(), s.cfg.MaxDepth)
 	if err != nil {
 		// ASMX answers an XmlException with 400, other unreadable
-		// envelopes with 500; both as soap:Client (fact sheet §2.3).
+		// envelopes with 500; both as soap:Client (docs/protocol-facts.md §2.3).
 		status := http.StatusInternalServerError
 		var syn *wusp.SyntaxError
 		if errors.As(err, &syn) {

@@ -12,7 +12,7 @@ import (
 const CRLF = "\r\n"
 
 // Entry is one line of WindowsUpdate.log as the Windows Update Agent 7.x
-// writes it (fact sheet §3.3).
+// writes it (docs/protocol-facts.md §3.3).
 type Entry struct {
 	// Time is the agent's local wall-clock time; the file carries no zone.
 	Time      time.Time
@@ -24,7 +24,7 @@ type Entry struct {
 
 // Format returns the line without its line ending: six TAB-separated
 // columns, date, time with the milliseconds after a colon, PID, TID,
-// component and text (fact sheet §3.3; the advisory's copy pads the
+// component and text (docs/protocol-facts.md §3.3; the advisory's copy pads the
 // columns with spaces, real files use tabs). Time is printed as its own
 // wall clock, without conversion.
 //

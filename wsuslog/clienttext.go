@@ -7,7 +7,7 @@ import (
 )
 
 // Components of WindowsUpdate.log lines used by the catalogue, spelled as
-// they appear in the file (fact sheet §3.3).
+// they appear in the file (docs/protocol-facts.md §3.3).
 const (
 	ComponentAU    = "AU"
 	ComponentAgent = "Agent"
@@ -17,7 +17,7 @@ const (
 )
 
 // ManagedServiceID is the ServiceId under which WUA logs a WSUS (managed)
-// server (fact sheet §3.3, advisory).
+// server (docs/protocol-facts.md §3.3, advisory).
 const ManagedServiceID = "{3DA21691-E39D-4DA6-8A4B-B43877BCB1B7}"
 
 // Message is a WindowsUpdate.log line before it has a time, process and
@@ -35,7 +35,7 @@ func (m Message) At(t time.Time, pid int, tid uint32) Entry {
 // ClientText is the catalogue of Windows Update Agent 7.x message texts
 // that a scan against a failing WSUS server produces, rendered in Lang.
 //
-// The English texts are verbatim WUA texts (fact sheet §3.3). LangDutch
+// The English texts are verbatim WUA texts (docs/protocol-facts.md §3.3). LangDutch
 // follows the advisory's copy where the advisory shows a line and falls
 // back to English elsewhere: WUA did not localise its log, the
 // translations are the advisory translator's.
@@ -112,7 +112,7 @@ type SyncFault struct {
 	// HTTPStatus is the status as WUA 7.x logs it. For a SOAP fault that is
 	// 200 whatever the wire carried: every public WUA 7.x line with "soap
 	// client error = 7" says "HTTP status code = 200", though ASP.NET sent
-	// every SoapException with 500 (advisory 954960; fact sheet §2.3).
+	// every SoapException with 500 (advisory 954960; docs/protocol-facts.md §2.3).
 	// Use FaultLoggedStatus.
 	HTTPStatus  int
 	FaultString string // the server's faultstring, in the server's language
@@ -140,9 +140,9 @@ func (c ClientText) SyncUpdatesFault(f SyncFault) []Message {
 // failure, error = …"), the rest are the same for every operation.
 //
 // The detail lines carry five spaces after "WARNING:" in both languages
-// because the advisory, our only real capture, shows them so (the fact
-// sheet's English rendition has one space, but its whitespace was
-// normalised). The labels are the agent's; FaultString is the server's
+// because the advisory, our only real capture, shows them so (the English rendition
+// in docs/protocol-facts.md §3.3 has one space: its sources normalised
+// whitespace). The labels are the agent's; FaultString is the server's
 // text and is printed as given.
 func (c ClientText) OperationFault(op string, f SyncFault) []Message {
 	soapFault, message, method := "SOAP Fault", "Message", "Method"
@@ -174,8 +174,8 @@ func (c ClientText) SyncFailed(hr uint32) []Message {
 
 // OperationFailed returns the lines that follow the dump of a failed op as
 // the error travels up from the protocol talker to the agent: four PT
-// lines, then the agent's two. The order of the PT lines is the fact
-// sheet's (§3.3, partly recalled). The "_WithRecovery" line names the
+// lines, then the agent's two. The order of the PT lines is that of
+// docs/protocol-facts.md (§3.3, partly recalled). The "_WithRecovery" line names the
 // failed operation, in the wording of the agent's version: WUA 7.6 writes
 // "SyncUpdates_WithRecovery failed.: 0x…", WUA 7.0/7.1 "GetCookie_WithRecovery
 // failed : 0x…", a space where 7.6 has a period.
@@ -206,7 +206,7 @@ func (c ClientText) TransportFailure(op string, hr uint32, soapClientError, http
 // SelfUpdateCheck returns the lines with which the agent starts its
 // self-update check, before the protocol talker's first call; version
 // is the agent's file version, e.g. 7.1.6001.65 (WindowsUpdate.log of
-// 2008-07-14, WUA 7.1.6001.65; fact sheet §3.3).
+// 2008-07-14, WUA 7.1.6001.65; docs/protocol-facts.md §3.3).
 func (c ClientText) SelfUpdateCheck(version string) []Message {
 	return []Message{
 		setup("Checking for agent SelfUpdate"),
@@ -281,7 +281,7 @@ func (c ClientText) AUSearchStart(callID string) []Message {
 // AgentSearchStart returns the agent's banner for a search on behalf of
 // callerID (AutomaticUpdates for a scheduled scan) and the lines
 // describing it. The criteria line is left out when criteria is empty.
-// The "Search Scope" line is taken from a WUA 7.6 log (fact sheet §3.3).
+// The "Search Scope" line is taken from a WUA 7.6 log (docs/protocol-facts.md §3.3).
 func (c ClientText) AgentSearchStart(callerID, criteria string) []Message {
 	m := []Message{
 		agent("*************"),

@@ -1,7 +1,7 @@
 // Package wsuslog writes and reads the two log files in which the
 // KB954960 failure shows itself: the server's SoftwareDistribution.log
-// (WSUS 3.0, fact sheet §3.4) and the client's WindowsUpdate.log
-// (Windows Update Agent 7.x, fact sheet §3.3).
+// (WSUS 3.0, docs/protocol-facts.md §3.4) and the client's WindowsUpdate.log
+// (Windows Update Agent 7.x, docs/protocol-facts.md §3.3).
 //
 // Both formats come in two renderings. LangEnglish is the format as the
 // products write it. LangDutch reproduces the copy printed in the Dutch

@@ -8,7 +8,7 @@ import "strings"
 //
 // LangEnglish uses the .NET 2.0 resource text, which has TWO spaces
 // before "Key being added" and calls Insert's second parameter nvalue
-// (fact sheet S17). LangDutch reproduces the advisory's copy verbatim,
+// (docs/protocol-facts.md S17). LangDutch reproduces the advisory's copy verbatim,
 // including its garbled translation, double quotes and "Object value";
 // only the key is substituted.
 func DuplicateKeyMessage(lang Lang, key string) string {

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Level is the severity column of SoftwareDistribution.log (fact sheet §3.4).
+// Level is the severity column of SoftwareDistribution.log (docs/protocol-facts.md §3.4).
 type Level string
 
 // The levels WSUS 3.0 writes.
@@ -25,7 +25,7 @@ const (
 const DuplicateKeySource = "ClientImplementation.SyncUpdates"
 
 // ThrowExceptionSource is the Class.Method column of the line WSUS writes
-// for every application SOAP fault it raises (fact sheet §2.5, advisory).
+// for every application SOAP fault it raises (docs/protocol-facts.md §2.5, advisory).
 const ThrowExceptionSource = "SoapUtilities.CreateException"
 
 // serverNewline ends every line, including the stack-frame lines inside
@@ -34,7 +34,7 @@ const ThrowExceptionSource = "SoapUtilities.CreateException"
 const serverNewline = "\r\n"
 
 // framePrefix starts each stack-frame line, as .NET's StackTrace writes it
-// (three spaces, fact sheet §3.4).
+// (three spaces, docs/protocol-facts.md §3.4).
 const framePrefix = "   at "
 
 // ServerLog writes SoftwareDistribution.log entries, as the WSUS 3.0 web
@@ -45,7 +45,7 @@ const framePrefix = "   at "
 //	2008-06-14 02:59:57.642 UTC Error<TAB>w3wp.12<TAB>ClientImplementation.SyncUpdates<TAB>message
 //
 // Spaces separate date, time, the literal UTC and the level, and tabs
-// separate level, thread, Class.Method and message. The fact sheet
+// separate level, thread, Class.Method and message. docs/protocol-facts.md
 // (§3.4) verifies the order of the columns and the period before the
 // milliseconds; it records from memory that the real file uses tabs, and
 // every published copy, the advisory's included, has collapsed the
@@ -170,7 +170,7 @@ func (l *ServerLog) DuplicateKey(thread, key string) {
 }
 
 // ThrowException writes the Warning line WSUS logs when it turns an error
-// into a SOAP fault (fact sheet §2.5):
+// into a SOAP fault (docs/protocol-facts.md §2.5):
 //
 //	ThrowException: actor = <actor>, ID=<id>, ErrorCode=<errorCode>, Message=<message>, Client=<client>
 //

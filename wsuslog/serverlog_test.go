@@ -254,7 +254,7 @@ func TestParseServerLine(t *testing.T) {
 			ok:   true,
 		},
 		{
-			name: "fact sheet example, all tabs, CRLF left on",
+			name: "protocol facts example, all tabs, CRLF left on",
 			line: "2014-01-16 18:53:54.231 UTC\tChange\tw3wp.58\tAdminDataAccess.StartSubscriptionManually\tSynchronization manually started\r",
 			want: wsuslog.ServerEntry{Time: time.Date(2014, 1, 16, 18, 53, 54, 231e6, time.UTC), Level: wsuslog.LevelChange, Thread: "w3wp.58", Source: "AdminDataAccess.StartSubscriptionManually", Message: "Synchronization manually started"},
 			ok:   true,

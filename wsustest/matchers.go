@@ -46,22 +46,50 @@ func HaveFailedWith(code wusp.ErrorCode) types.GomegaMatcher {
 	}).WithTemplate("Expected\n{{.FormattedActual}}\n{{.To}} carry the WSUS fault {{.Data}}", code)
 }
 
+// AtLeastOnce, as the count of HaveServedFault or HaveServedFaultTo,
+// matches any number of faults but none.
+const AtLeastOnce = -1
+
 // HaveServedFault matches a *Server whose journal holds exactly times
-// exchanges answered with the WSUS fault code (times < 0: at least one).
-// The journal is bounded (soapserver.Config.JournalSize); the matcher
-// refuses to count when entries were dropped.
+// exchanges answered with the WSUS fault code (or AtLeastOnce). The
+// failure message says how many it found. The journal is bounded
+// (soapserver.Config.JournalSize); the matcher refuses to count when
+// entries were dropped.
 func HaveServedFault(code wusp.ErrorCode, times int) types.GomegaMatcher {
+	return servedFault("", code, times)
+}
+
+// HaveServedFaultTo is HaveServedFault for one client: the exchanges of the
+// SusClientId clientID (a profile's ClientID).
+func HaveServedFaultTo(clientID string, code wusp.ErrorCode, times int) types.GomegaMatcher {
+	return servedFault(clientID, code, times)
+}
+
+// servedCount is what servedFault tells the failure message.
+type servedCount struct {
+	Want, To string
+	Got      int
+}
+
+func servedFault(clientID string, code wusp.ErrorCode, times int) types.GomegaMatcher {
+	data := &servedCount{Want: fmt.Sprintf("%s %s", code, timesText(times))}
+	if clientID != "" {
+		data.To = " to client " + clientID
+	}
 	return gcustom.MakeMatcher(func(s *Server) (bool, error) {
-		page := s.Journal(soapserver.JournalFilter{Fault: string(code)})
+		if s == nil {
+			return false, errors.New("HaveServedFault needs a *wsustest.Server, got nil")
+		}
+		page := s.Journal(soapserver.JournalFilter{Fault: string(code), ClientID: clientID})
 		if page.Dropped > 0 {
 			return false, fmt.Errorf("the journal dropped %d entries; raise JournalSize to count faults", page.Dropped)
 		}
-		n := len(page.Entries)
+		data.Got = len(page.Entries)
 		if times < 0 {
-			return n > 0, nil
+			return data.Got > 0, nil
 		}
-		return n == times, nil
-	}).WithTemplate("Expected the server {{.To}} have served {{.Data}}", fmt.Sprintf("%s %s", code, timesText(times)))
+		return data.Got == times, nil
+	}).WithTemplate("Expected the server {{.To}} have served {{.Data.Want}}{{.Data.To}}; it served it {{.Data.Got}} times", data)
 }
 
 func timesText(n int) string {
@@ -87,12 +115,7 @@ func HoldKB954960Signature() types.GomegaMatcher {
 		case []byte:
 			text = string(v)
 		case *wuaclient.Result:
-			var b strings.Builder
-			for _, e := range v.Log {
-				b.WriteString(e.Format())
-				b.WriteString("\r\n")
-			}
-			text = b.String()
+			text = v.LogText()
 		default:
 			return false, fmt.Errorf("HoldKB954960Signature needs log text or a *wuaclient.Result, got %T", actual)
 		}

@@ -38,7 +38,7 @@ const (
 )
 
 // Event IDs and constants of the reporting events a detection cycle sends
-// (fact sheet §1.8).
+// (docs/protocol-facts.md §1.8).
 const (
 	EventDetectionFinished = 147 // AGENT_DETECTION_FINISHED
 	EventDetectionFailed   = 148 // AGENT_DETECTION_FAILED
@@ -173,7 +173,7 @@ func (r *Result) Summary() string {
 }
 
 // ErrExceededMaxServerTrips is the failure of a cycle that needed more than
-// 200 SyncUpdates round trips (0x80244010, fact sheet §1.7).
+// 200 SyncUpdates round trips (0x80244010, docs/protocol-facts.md §1.7).
 var ErrExceededMaxServerTrips = errors.New("exceeded max server round trips")
 
 // revision is a cached revision: what SyncUpdates said of it and how the
@@ -215,7 +215,7 @@ type cycle struct {
 	callID string // AU's CallId of the search
 }
 
-// Detect runs one detection cycle (fact sheet §1.7): GetConfig,
+// Detect runs one detection cycle (docs/protocol-facts.md §1.7): GetConfig,
 // GetAuthorizationCookie, GetCookie, RegisterComputer when the server
 // requires it, the SyncUpdates loop with client-side evaluation,
 // GetExtendedUpdateInfo for the needed updates, and ReportEventBatch.
@@ -315,7 +315,7 @@ func (cy *cycle) syncLoop() error {
 
 // syncParameters puts the installed non-leaf revisions in
 // InstalledNonLeafUpdateIDs and every other cached revision in
-// OtherCachedUpdateIDs (fact sheet §1.7).
+// OtherCachedUpdateIDs (docs/protocol-facts.md §1.7).
 func (cy *cycle) syncParameters() wusp.SyncUpdateParameters {
 	var p wusp.SyncUpdateParameters
 	for id, r := range cy.revs {

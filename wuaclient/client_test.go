@@ -74,7 +74,7 @@ func action(op string) string {
 	return `"` + ns + "/" + op + `"`
 }
 
-// A clean cycle walks the protocol in the order of fact sheet §1.7, with
+// A clean cycle walks the protocol in the order of docs/protocol-facts.md §1.7, with
 // WUA's headers on every request.
 func TestDetectSucceeds(t *testing.T) {
 	fake, srv := newFake(t)
@@ -240,7 +240,7 @@ func TestDetectSOAPClientFault(t *testing.T) {
 	)
 }
 
-// Recovery per MS-WUSP §2.2.2.4 (fact sheet §1.7): the second SyncUpdates
+// Recovery per MS-WUSP §2.2.2.4 (docs/protocol-facts.md §1.7): the second SyncUpdates
 // is answered with each ErrorCode in turn. Recoverable codes lead to the
 // calls listed and a successful cycle; the others end the cycle, which
 // still reports its failure.
@@ -297,8 +297,8 @@ func TestDetectBoundsRecoveries(t *testing.T) {
 	}
 }
 
-// WUA gives up after 200 SyncUpdates round trips with 0x80244010 (fact
-// sheet §1.7, the WSUS support team's 2008 post).
+// WUA gives up after 200 SyncUpdates round trips with 0x80244010 (docs/protocol-facts.md
+// §1.7, the WSUS support team's 2008 post).
 func TestDetectRoundTripLimit(t *testing.T) {
 	fake, srv := newFake(t)
 	fake.truncateForever = true
@@ -309,7 +309,7 @@ func TestDetectRoundTripLimit(t *testing.T) {
 	assertLogHas(t, res.Log, "WARNING: Exceeded max server round trips: 0x80244010", "WARNING: PTError: 0x80244010")
 }
 
-// Failures below SOAP map to WU_E_PT_* codes (fact sheet §3.1).
+// Failures below SOAP map to WU_E_PT_* codes (docs/protocol-facts.md §3.1).
 func TestDetectTransportErrors(t *testing.T) {
 	t.Run("HTTP 503 without a SOAP body", func(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -396,7 +396,7 @@ var advisoryLines = []string{
 	"2008-06-13    19:59:56:617  788   ee4    PT     WARNING:     ID:c0a7445f-b989-43fa-ac20-11f8ca65fa8c",
 }
 
-// The lines after the fault dump, in the fact sheet's order (§3.3), in
+// The lines after the fault dump, in the order of docs/protocol-facts.md (§3.3), in
 // WUA 7.1's wording (the Office profile's agent is 7.1.6001.65), then
 // Automatic Updates closing its search.
 var failureTail = []string{

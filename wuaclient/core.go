@@ -10,7 +10,7 @@ import (
 // coreInfo is what the client reads from a revision's Core fragment: the
 // revision's global identity and its UpdateType. The fragment is not a
 // well-formed document (several top-level elements, "b."-prefixed rule
-// elements; fact sheet §1.4), so it is read token by token; the first
+// elements; docs/protocol-facts.md §1.4), so it is read token by token; the first
 // UpdateIdentity is the revision's own, later ones are its relationships.
 type coreInfo struct {
 	UpdateID       string

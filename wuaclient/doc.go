@@ -3,7 +3,7 @@
 // a WSUS server, so that advisory 954960 can be reproduced and tested
 // without a 2008 Windows client.
 //
-// A cycle follows fact sheet §1.7: the self-update check of
+// A cycle follows docs/protocol-facts.md §1.7: the self-update check of
 // selfupdate/wuident.cab (a server that cannot serve it makes the agent skip
 // the scan, 0x80244019) → GetConfig → GetAuthorizationCookie (the
 // SimpleTargeting plug-in at the ServiceUrl GetConfig names) → GetCookie →
@@ -39,7 +39,7 @@
 //	fmt.Println(res.Summary())
 //	// result: failed hresult=0x8024400E fault=InternalServerError id=… operation=SyncUpdates http_status=200 round_trips=3
 //
-// The HRESULTs are those of wuerror.h (fact sheet §3.1): a soap:Server
+// The HRESULTs are those of wuerror.h (docs/protocol-facts.md §3.1): a soap:Server
 // fault is 0x8024400E, a soap:Client fault 0x8024400D, an HTTP error status
 // without a SOAP body WU_E_PT_HTTP_STATUS_*, a failed connection
 // WU_E_PT_SOAPCLIENT_CONNECT, more than 200 SyncUpdates round trips

@@ -17,11 +17,11 @@ type HRESULT uint32
 func (h HRESULT) String() string { return fmt.Sprintf("0x%08X", uint32(h)) }
 
 // Int32 is the signed value ReportEventBatch carries (0x8024400E is
-// -2145107954, fact sheet §1.8).
+// -2145107954, docs/protocol-facts.md §1.8).
 func (h HRESULT) Int32() int32 { return int32(h) }
 
-// The Protocol Talker HRESULTs the simulator produces, from wuerror.h (fact
-// sheet §3.1). WU_E_PT_SOAPCLIENT_* is 0x80244000 plus the ATL
+// The Protocol Talker HRESULTs the simulator produces, from wuerror.h
+// (docs/protocol-facts.md §3.1). WU_E_PT_SOAPCLIENT_* is 0x80244000 plus the ATL
 // SOAPCLIENT_ERROR value (§3.2).
 const (
 	SOAPClientConnect        HRESULT = 0x80244004 // WU_E_PT_SOAPCLIENT_CONNECT
@@ -35,7 +35,7 @@ const (
 	WinHTTPNameNotResolved   HRESULT = 0x8024402C // WU_E_PT_WINHTTP_NAME_NOT_RESOLVED
 	httpStatusBase           HRESULT = 0x80244016 // WU_E_PT_HTTP_STATUS_BAD_REQUEST, first of the HTTP_STATUS_* run
 	bitsHTTPStatus           HRESULT = 0x80190000 // plus the status: how the file transport logs an HTTP status (0x80190194 for 404)
-	maxServerRoundTrips              = 200        // WUA's limit behind 0x80244010 (fact sheet §1.7)
+	maxServerRoundTrips              = 200        // WUA's limit behind 0x80244010 (docs/protocol-facts.md §1.7)
 	soapClientErrorSoapFault         = 7          // ATL SOAPCLIENT_SOAPFAULT
 	// soapClientErrorHTTP is what WUA 7.x logs for an HTTP error status
 	// without a SOAP fault ("soap client error = 10, soap error code = 0,
@@ -64,7 +64,7 @@ func HTTPStatusHRESULT(status int) HRESULT {
 
 // faultHRESULT maps a SOAP faultcode to the HRESULT and ATL SOAP_ERROR_CODE
 // WUA logs for it: soap:Server is 0x8024400E / 400, soap:Client (and any
-// other code) 0x8024400D / 300 (fact sheet §3.2).
+// other code) 0x8024400D / 300 (docs/protocol-facts.md §3.2).
 func faultHRESULT(faultCode string) (HRESULT, int) {
 	if faultCode == "Server" {
 		return SOAPServer, soapErrorCodeServer

@@ -23,7 +23,7 @@ func agentMsg(format string, args ...any) wsuslog.Message {
 }
 
 // exceededRoundTrips is the line of the WSUS support team's 2008 post on
-// 0x80244010 (fact sheet §0 S8, S15).
+// 0x80244010 (docs/protocol-facts.md §0 S8, S15).
 func exceededRoundTrips() wsuslog.Message {
 	return ptMsg("WARNING: Exceeded max server round trips: 0x%08X", uint32(ExceededMaxServerTrips))
 }
@@ -48,7 +48,7 @@ func foundUpdates(updates, categories, evaluated, deployed int) wsuslog.Message 
 }
 
 // reportEvent is the REPORT EVENT line, TAB-separated as a WUA 7.6 log shows
-// it (fact sheet §3.3): event GUID, time with zone, namespace, event ID,
+// it (docs/protocol-facts.md §3.3): event GUID, time with zone, namespace, event ID,
 // source ID, update GUID, revision, HRESULT, caller, result, category, text.
 func reportEvent(id string, at time.Time, eventID, sourceID int, hr HRESULT, status, text string) wsuslog.Message {
 	ts := at.Format("2006-01-02 15:04:05") + fmt.Sprintf(":%03d", at.Nanosecond()/1e6) + at.Format("-0700")

@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/wsusmock/wsusmock/fixtures"
+	"github.com/wsusmock/wsusmock/internal/yamlfile"
 	"github.com/wsusmock/wsusmock/wusp"
 )
 
@@ -30,14 +31,14 @@ import (
 type Profile struct {
 	Name        string
 	Description string
-	// ClientID is the SusClientId (fact sheet §3.3). Empty means one derived
+	// ClientID is the SusClientId (docs/protocol-facts.md §3.3). Empty means one derived
 	// from Name, so a profile is the same client on every run.
 	ClientID    string
 	DNSName     string
 	TargetGroup string // client-side targeting group; usually empty
 	// ProtocolVersion is the client protocol version sent in GetConfig and
 	// GetCookie: "1.0" for WUA 7.0 (WSUS 3.0), "1.6" for WUA 7.1 (WSUS 3.0
-	// SP1, shipped with XP SP3 and Vista SP1) (fact sheet §1.6).
+	// SP1, shipped with XP SP3 and Vista SP1) (docs/protocol-facts.md §1.6).
 	ProtocolVersion string
 	// AgentVersion is the WUA file version, e.g. 7.1.6001.65.
 	AgentVersion Version
@@ -186,19 +187,9 @@ var localeIDs = map[string]int{
 	"es-es": 3082, "it-it": 1040, "ja-jp": 1041, "pt-br": 1046, "sv-se": 1053,
 }
 
-// ProfileError is a problem in a profile file, at a line.
-type ProfileError struct {
-	File string
-	Line int // 0 when the problem has no line
-	Msg  string
-}
-
-func (e *ProfileError) Error() string {
-	if e.Line == 0 {
-		return e.File + ": " + e.Msg
-	}
-	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-}
+// ProfileError is a problem in a profile file, at a line: "FILE:LINE:
+// path: cause", as scenario files report theirs.
+type ProfileError = yamlfile.Error
 
 // profilesDir is the directory of built-in profiles in fixtures.FS.
 const profilesDir = "profiles"
@@ -243,59 +234,34 @@ func LoadProfile(file string) (*Profile, error) {
 var (
 	guidRE     = regexp.MustCompile(`^(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 	protocolRE = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
-	yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 )
 
-// ParseProfile reads a profile in YAML; name is the file name for errors.
-// Unknown keys are refused, so a typo does not silently leave a default.
+// ParseProfile reads a profile in YAML, of at most yamlfile.MaxBytes; name
+// is the file name for errors. Unknown keys are refused, so a typo does not
+// silently leave a default.
 func ParseProfile(name string, r io.Reader) (*Profile, error) {
-	b, err := io.ReadAll(r)
+	pp := profileParser{yamlfile.File{Name: name}}
+	root, err := pp.Read(r)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, err
 	}
-	pp := profileParser{file: name}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-			line, _ := strconv.Atoi(m[1])
-			return nil, &ProfileError{File: name, Line: line, Msg: "invalid YAML: " + m[2]}
-		}
-		return nil, &ProfileError{File: name, Msg: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
-	}
-	if len(doc.Content) == 0 {
-		return nil, &ProfileError{File: name, Msg: "empty file"}
-	}
-	return pp.profile(doc.Content[0])
+	return pp.profile(root)
 }
 
-type profileParser struct{ file string }
+type profileParser struct{ yamlfile.File }
 
 func (pp profileParser) errAt(n *yaml.Node, format string, args ...any) error {
-	return &ProfileError{File: pp.file, Line: n.Line, Msg: fmt.Sprintf(format, args...)}
+	return pp.Errorf(n, format, args...)
 }
 
 // fields checks that n is a mapping with only the allowed keys and returns
 // the value nodes by key.
 func (pp profileParser) fields(n *yaml.Node, what string, allowed ...string) (map[string]*yaml.Node, error) {
-	if n.Kind != yaml.MappingNode {
-		return nil, pp.errAt(n, "%s: want a mapping", what)
+	m, err := pp.Mapping(n, what, allowed...)
+	if err != nil {
+		return nil, err
 	}
-	out := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		ok := false
-		for _, a := range allowed {
-			ok = ok || a == k.Value
-		}
-		if !ok {
-			return nil, pp.errAt(k, "%s: unknown key %q (known: %s)", what, k.Value, strings.Join(allowed, ", "))
-		}
-		if _, dup := out[k.Value]; dup {
-			return nil, pp.errAt(k, "%s: duplicate key %q", what, k.Value)
-		}
-		out[k.Value] = v
-	}
-	return out, nil
+	return m.Vals, nil
 }
 
 func (pp profileParser) str(f map[string]*yaml.Node, key string, dst *string) error {

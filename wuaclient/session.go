@@ -9,7 +9,7 @@ import (
 
 // withRecovery runs step with a session (configuration, cookie,
 // registration) in place, and recovers from WSUS faults as MS-WUSP
-// §2.2.2.4 prescribes (fact sheet §1.7):
+// §2.2.2.4 prescribes (docs/protocol-facts.md §1.7):
 //
 //	InvalidCookie, ServerChanged  start over: GetConfig, GetAuthorizationCookie, GetCookie, RefreshCache
 //	ConfigChanged                 GetConfig, GetAuthorizationCookie, GetCookie

@@ -24,7 +24,7 @@ const (
 )
 
 // UserAgent is what a 2008 agent sent: no version and no Client-Protocol
-// suffix, unlike Windows 10 (fact sheet §1.1).
+// suffix, unlike Windows 10 (docs/protocol-facts.md §1.1).
 const UserAgent = "Windows-Update-Agent"
 
 // maxResponseBytes bounds a reply; the largest a detection cycle gets, a
@@ -44,7 +44,7 @@ func (e *exchangeError) Unwrap() error { return e.err }
 
 // call POSTs one SOAP request as WUA does and decodes the reply into resp.
 // A fault is a fault whatever status carried it: WSUS 3.0 sent 500, the
-// advisory's client logged 200 (fact sheet §2.3).
+// advisory's client logged 200 (docs/protocol-facts.md §2.3).
 func (cy *cycle) call(endpoint *url.URL, op wusp.Operation, req, resp wusp.Message) error {
 	cy.res.Calls = append(cy.res.Calls, op.Name)
 	ctx, cancel := context.WithTimeout(cy.ctx, cy.c.requestTimeout())

@@ -8,7 +8,11 @@
 // package, so the schema is stated once. It knows nothing of HTTP servers or
 // scenarios: it turns bytes into typed values and typed values into bytes.
 //
-// XML is read and written with github.com/beevik/etree, which keeps the
-// prefixes the server chooses and the exact element order of the schema
-// (XmlSerializer- and ATL-generated clients are order sensitive).
+// XML is read, requests and replies alike, by a tokenizer
+// (github.com/orisano/gosax) into a slice-backed Element tree, refusing
+// DTDs and nesting deeper than a bound. Requests and replies are written
+// with github.com/beevik/etree, which keeps the prefixes the server chooses
+// and the exact element order of the schema (XmlSerializer- and
+// ATL-generated clients are order sensitive); the fault, the hot path's
+// most frequent reply, is appended to a fixed frame instead.
 package wusp

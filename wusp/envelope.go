@@ -14,7 +14,7 @@ import (
 const DefaultMaxDepth = 32
 
 // SyntaxError means the request body is not well-formed XML. ASMX answers it
-// with HTTP 400 and a soap:Client fault (fact sheet §2.3).
+// with HTTP 400 and a soap:Client fault (docs/protocol-facts.md §2.3).
 type SyntaxError struct{ Err error }
 
 func (e *SyntaxError) Error() string { return "request is not well-formed XML: " + e.Err.Error() }
@@ -123,7 +123,7 @@ func MarshalRequest(op Operation, msg Message) []byte {
 	return serialize(doc)
 }
 
-// MarshalFault encodes a WSUS fault in the ASMX shape (fact sheet §2.1):
+// MarshalFault encodes a WSUS fault in the ASMX shape (docs/protocol-facts.md §2.1):
 // faultcode soap:Client or soap:Server by ErrorCode, faultstring,
 // faultactor, and a detail whose ErrorCode, Message, ID and Method children
 // carry no namespace.

@@ -41,7 +41,7 @@ func ParseErrorCode(s string) (ErrorCode, error) {
 // Number is the value WUA prints after the name, as in
 // "ErrorCode:InternalServerError(5)". Only 5 is verified (advisory 954960);
 // the others assume WUA numbers the codes in MS-WUSP table order from 1
-// (fact sheet §2.2). Unknown codes are 0.
+// (docs/protocol-facts.md §2.2). Unknown codes are 0.
 func (c ErrorCode) Number() int {
 	for i, k := range ErrorCodes() {
 		if k == c {
@@ -55,7 +55,7 @@ func (c ErrorCode) Number() int {
 // "Server" for errors the caller cannot correct (InternalServerError,
 // ServerBusy), "Client" for everything else. InternalServerError=Server and
 // ConfigChanged/InvalidCookie/InvalidParameters=Client are verified; the rest
-// follow the caller-correctable rule (fact sheet §2.1).
+// follow the caller-correctable rule (docs/protocol-facts.md §2.1).
 func (c ErrorCode) FaultCode() string {
 	switch c {
 	case InternalServerError, ServerBusy:

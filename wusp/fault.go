@@ -6,7 +6,7 @@ import (
 )
 
 // DefaultFaultString is the faultstring ASMX writes when custom errors hide
-// the stack: the message of the WSUS SoapException (fact sheet §2.1).
+// the stack: the message of the WSUS SoapException (docs/protocol-facts.md §2.1).
 const DefaultFaultString = "Fault occurred"
 
 // Fault is a WSUS application fault: a SoapException whose detail carries

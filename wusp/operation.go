@@ -24,6 +24,21 @@ func (s Service) Namespace() string {
 	return ""
 }
 
+// Path is where the service answers on a WSUS server, from the site root,
+// spelled as WUA 7.x asks for it (IIS matched paths without regard to
+// case, and WUA writes client.asmx where MS-WUSP §2.1 says Client.asmx).
+func (s Service) Path() string {
+	switch s {
+	case SimpleAuth:
+		return "/SimpleAuthWebService/SimpleAuth.asmx"
+	case ClientService:
+		return "/ClientWebService/client.asmx"
+	case Reporting:
+		return "/ReportingWebService/ReportingWebService.asmx"
+	}
+	return ""
+}
+
 // String is the service's WSDL service name.
 func (s Service) String() string {
 	switch s {
@@ -53,7 +68,7 @@ func (o Operation) QuotedSOAPAction() string { return `"` + o.SOAPAction() + `"`
 
 // The operations a WSUS 3.0 / 3.0 SP1 server exposes. StartCategoryScan,
 // GetExtendedUpdateInfo2, SyncPrinterCatalog, GetConfig2 and GetTimestamps
-// are deliberately absent: they came with later servers (fact sheet §1.3).
+// are deliberately absent: they came with later servers (docs/protocol-facts.md §1.3).
 var (
 	OpGetAuthorizationCookie = Operation{"GetAuthorizationCookie", SimpleAuth}
 	OpGetConfig              = Operation{"GetConfig", ClientService}

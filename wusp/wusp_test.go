@@ -148,7 +148,7 @@ func TestParseRequestRefusesBrokenInput(t *testing.T) {
 	}
 }
 
-// The KB954960 fault, byte for byte as ASMX wrote it (fact sheet §5).
+// The KB954960 fault, byte for byte as ASMX wrote it (docs/protocol-facts.md §5).
 func TestMarshalFaultIsTheASMXShape(t *testing.T) {
 	f := &wusp.Fault{
 		Code:        wusp.InternalServerError,

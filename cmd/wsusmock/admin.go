@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"context"
@@ -11,12 +10,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/wsusmock/wsusmock/admin"
 	"github.com/wsusmock/wsusmock/soapserver"
 )
 
@@ -76,21 +75,24 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fs.Usage()
 		return usageError{"admin: a command is missing"}
 	}
-	c := &adminClient{opts: &o, out: stdout, stderr: stderr, http: &http.Client{}}
+	c := &adminClient{opts: &o, out: stdout, stderr: stderr}
 	cmd, rest := fs.Arg(0), fs.Args()[1:]
 	switch cmd {
 	case "server":
-		return c.simple(ctx, rest, "server", http.MethodGet, "/server", nil, c.printServer)
+		return c.simple(ctx, rest, "server", typed((*admin.Client).Info), c.printServer)
 	case "hotfix":
 		return c.hotfix(ctx, rest, stderr)
 	case "updates":
-		return c.simple(ctx, rest, "updates", http.MethodGet, "/updates", nil, c.printUpdates)
+		return c.simple(ctx, rest, "updates", func(ctx context.Context, cl *admin.Client) (any, error) {
+			us, err := cl.Updates(ctx)
+			return admin.UpdateList{Updates: us}, err
+		}, c.printUpdates)
 	case "approve", "decline":
 		return c.approval(ctx, cmd, rest, stderr)
 	case "scenario":
 		return c.scenario(ctx, rest, stderr)
 	case "reset":
-		return c.simple(ctx, rest, "reset", http.MethodPost, "/reset", nil, c.printServer)
+		return c.simple(ctx, rest, "reset", typed((*admin.Client).Reset), c.printServer)
 	case "faults":
 		return c.faults(ctx, rest, stderr)
 	case "journal":
@@ -101,110 +103,77 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return usageError{fmt.Sprintf("admin: unknown command %q (run \"wsusmock admin -h\")", cmd)}
 }
 
-// adminClient calls one server's admin API.
+// adminClient runs the admin commands against one server.
 type adminClient struct {
 	opts   *adminOptions
 	out    io.Writer
 	stderr io.Writer
-	http   *http.Client
 }
 
-// refusal is the server's JSON error reply.
-type refusal struct {
-	Status int
-	Error  string `json:"error"`
-	Reason string `json:"reason"`
-}
-
-func (r *refusal) err() error {
-	msg := fmt.Sprintf("server refused (%d %s): %s", r.Status, http.StatusText(r.Status), r.Error)
-	if r.Reason != "" {
-		msg += ": " + r.Reason
-	}
-	return errors.New(msg)
-}
-
-// do sends one request and returns the reply body of a success, or the
-// server's refusal as an error.
-func (c *adminClient) do(ctx context.Context, method, path string, body []byte) ([]byte, error) {
-	resp, err := c.send(ctx, method, path, body)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return nil, fmt.Errorf("reading the reply: %w", err)
-	}
-	return b, nil
-}
-
-func (c *adminClient) send(ctx context.Context, method, path string, body []byte) (*http.Response, error) {
+// api is the typed client of the server the flags name.
+func (c *adminClient) api() (*admin.Client, error) {
 	server := cmp.Or(c.opts.server, os.Getenv(adminServerEnv), "http://127.0.0.1:8530")
-	token := cmp.Or(c.opts.token, os.Getenv(adminTokenEnv))
-	base := strings.TrimRight(server, "/")
-	if _, err := url.ParseRequestURI(base); err != nil || !strings.HasPrefix(base, "http") {
+	cl, err := admin.NewClient(server, cmp.Or(c.opts.token, os.Getenv(adminTokenEnv)))
+	if err != nil {
 		return nil, usageError{fmt.Sprintf("--server %q: not an http(s) URL", server)}
 	}
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
+	return cl, nil
+}
+
+// refused words the server's refusal for the shell, with its HTTP status.
+func refused(err error) error {
+	var e *admin.Error
+	if errors.As(err, &e) {
+		st := e.Code.HTTPStatus()
+		return fmt.Errorf("server refused (%d %s): %s", st, http.StatusText(st), e)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, base+"/__admin"+path, rd)
-	if err != nil {
-		return nil, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode >= 300 {
-		defer resp.Body.Close()
-		r := refusal{Status: resp.StatusCode}
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		if json.Unmarshal(b, &r) != nil || r.Error == "" {
-			r.Error = strings.TrimSpace(string(b))
-		}
-		return nil, r.err()
-	}
-	return resp, nil
+	return err
 }
 
 // simple runs a command without arguments of its own.
-func (c *adminClient) simple(ctx context.Context, args []string, name, method, path string, body []byte, text func([]byte) error) error {
+func (c *adminClient) simple(ctx context.Context, args []string, name string, call func(context.Context, *admin.Client) (any, error), text func(any) error) error {
 	fs := newFlagSet("admin "+name, "admin "+name, c.stderr)
 	c.opts.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	return c.call(ctx, method, path, body, text)
+	return c.run(ctx, call, text)
 }
 
-func (c *adminClient) call(ctx context.Context, method, path string, body []byte, text func([]byte) error) error {
-	b, err := c.do(ctx, method, path, body)
+// run makes one call and prints its result: JSON as the server sent it,
+// or with --text through text (when the command has a short form).
+func (c *adminClient) run(ctx context.Context, call func(context.Context, *admin.Client) (any, error), text func(any) error) error {
+	cl, err := c.api()
 	if err != nil {
 		return err
 	}
-	if c.opts.text && text != nil {
-		return text(b)
+	v, err := call(ctx, cl)
+	if err != nil {
+		return refused(err)
 	}
-	return c.printJSON(b)
+	if c.opts.text && text != nil {
+		return text(v)
+	}
+	if raw, ok := v.([]byte); ok {
+		var out bytes.Buffer
+		if err := json.Indent(&out, bytes.TrimSpace(raw), "", "  "); err != nil {
+			return fmt.Errorf("the server's reply is not JSON: %w", err)
+		}
+		out.WriteByte('\n')
+		_, err = c.out.Write(out.Bytes())
+		return err
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(c.out, "%s\n", b)
+	return err
 }
 
-func (c *adminClient) printJSON(b []byte) error {
-	var out bytes.Buffer
-	if err := json.Indent(&out, bytes.TrimSpace(b), "", "  "); err != nil {
-		return fmt.Errorf("the server's reply is not JSON: %w", err)
-	}
-	out.WriteByte('\n')
-	_, err := c.out.Write(out.Bytes())
-	return err
+// typed adapts a client method with one result to run.
+func typed[T any](f func(*admin.Client, context.Context) (T, error)) func(context.Context, *admin.Client) (any, error) {
+	return func(ctx context.Context, cl *admin.Client) (any, error) { return f(cl, ctx) }
 }
 
 // parseArgs parses flags placed before, between or after positional
@@ -240,14 +209,11 @@ func (c *adminClient) hotfix(ctx context.Context, args []string, stderr io.Write
 	if err != nil {
 		return err
 	}
-	path := "/hotfixes/" + url.PathEscape(pos[1])
+	kb := pos[1]
 	switch pos[0] {
 	case "install":
-		return c.call(ctx, http.MethodPost, path, nil, func(b []byte) error {
-			var r soapserver.HotfixResult
-			if err := json.Unmarshal(b, &r); err != nil {
-				return err
-			}
+		return c.run(ctx, func(ctx context.Context, cl *admin.Client) (any, error) { return cl.InstallHotfix(ctx, kb) }, func(v any) error {
+			r := v.(admin.HotfixResult)
 			state := "installed"
 			if !r.Changed {
 				state = "already installed"
@@ -256,7 +222,7 @@ func (c *adminClient) hotfix(ctx context.Context, args []string, stderr io.Write
 			return err
 		})
 	case "remove":
-		return c.call(ctx, http.MethodDelete, path, nil, nil)
+		return c.run(ctx, func(ctx context.Context, cl *admin.Client) (any, error) { return nil, cl.RemoveHotfix(ctx, kb) }, nil)
 	}
 	return usageError{fmt.Sprintf("admin hotfix: unknown action %q (install or remove)", pos[0])}
 }
@@ -269,27 +235,21 @@ func (c *adminClient) approval(ctx context.Context, action string, args []string
 	if err != nil {
 		return err
 	}
-	body, _ := json.Marshal(soapserver.ApprovalRequest{Group: *group})
-	return c.call(ctx, http.MethodPost, "/updates/"+url.PathEscape(pos[0])+"/"+action, body, func(b []byte) error {
-		var r struct {
-			Action string                   `json:"action"`
-			Group  string                   `json:"group"`
-			Update soapserver.CatalogUpdate `json:"update"`
-		}
-		if err := json.Unmarshal(b, &r); err != nil {
+	change := (*admin.Client).Approve
+	if action == "decline" {
+		change = (*admin.Client).Decline
+	}
+	return c.run(ctx, func(ctx context.Context, cl *admin.Client) (any, error) { return change(cl, ctx, pos[0], *group) }, func(v any) error {
+		r := v.(admin.ApprovalResult)
+		if a, ok := r.Update.Approval(r.Group); ok {
+			_, err := fmt.Fprintf(c.out, "%s %q in %s: %s\n", r.Update.UpdateID, r.Update.Title, a.Group, approvalText(a))
 			return err
-		}
-		for _, a := range r.Update.Approvals {
-			if strings.EqualFold(a.Group, r.Group) {
-				_, err := fmt.Fprintf(c.out, "%s %q in %s: %s\n", r.Update.UpdateID, r.Update.Title, a.Group, approvalText(a))
-				return err
-			}
 		}
 		return nil
 	})
 }
 
-func approvalText(a soapserver.GroupApproval) string {
+func approvalText(a admin.GroupApproval) string {
 	switch {
 	case a.Inconsistent:
 		return fmt.Sprintf("%s, %d deployment rows (inconsistent)", a.State, len(a.Deployments))
@@ -307,19 +267,13 @@ func (c *adminClient) scenario(ctx context.Context, args []string, stderr io.Wri
 		return err
 	}
 	if len(pos) == 0 {
-		return c.call(ctx, http.MethodGet, "/scenario", nil, func(b []byte) error {
-			var r struct {
-				Name, Description string
-			}
-			if err := json.Unmarshal(b, &r); err != nil {
-				return err
-			}
+		return c.run(ctx, typed((*admin.Client).Scenario), func(v any) error {
+			r := v.(admin.ScenarioInfo)
 			_, err := fmt.Fprintf(c.out, "%s: %s\n", r.Name, r.Description)
 			return err
 		})
 	}
-	body, _ := json.Marshal(soapserver.ScenarioRequest{Name: pos[0]})
-	return c.call(ctx, http.MethodPut, "/scenario", body, c.printServer)
+	return c.run(ctx, func(ctx context.Context, cl *admin.Client) (any, error) { return cl.SelectScenario(ctx, pos[0]) }, c.printServer)
 }
 
 func (c *adminClient) faults(ctx context.Context, args []string, stderr io.Writer) error {
@@ -329,24 +283,26 @@ func (c *adminClient) faults(ctx context.Context, args []string, stderr io.Write
 	if err != nil {
 		return err
 	}
-	one := func(b []byte) error {
-		var r soapserver.FaultRule
-		if err := json.Unmarshal(b, &r); err != nil {
-			return err
-		}
-		_, err := fmt.Fprintln(c.out, ruleText(r))
-		return err
-	}
 	switch {
 	case pos[0] == "add" && len(pos) == 2:
-		return c.call(ctx, http.MethodPost, "/faults", []byte(pos[1]), one)
-	case pos[0] == "list" && len(pos) == 1:
-		return c.call(ctx, http.MethodGet, "/faults", nil, func(b []byte) error {
-			var r struct{ Faults []soapserver.FaultRule }
-			if err := json.Unmarshal(b, &r); err != nil {
+		// The rule goes to the server as written, so that the server, not
+		// a decoding here, names a misspelt field.
+		return c.run(ctx, func(ctx context.Context, cl *admin.Client) (any, error) {
+			return cl.Do(ctx, http.MethodPost, "/faults", []byte(pos[1]))
+		}, func(v any) error {
+			var r soapserver.FaultRule
+			if err := json.Unmarshal(v.([]byte), &r); err != nil {
 				return err
 			}
-			for _, f := range r.Faults {
+			_, err := fmt.Fprintln(c.out, ruleText(r))
+			return err
+		})
+	case pos[0] == "list" && len(pos) == 1:
+		return c.run(ctx, func(ctx context.Context, cl *admin.Client) (any, error) {
+			fs, err := cl.Faults(ctx)
+			return admin.FaultList{Faults: fs}, err
+		}, func(v any) error {
+			for _, f := range v.(admin.FaultList).Faults {
 				if _, err := fmt.Fprintln(c.out, ruleText(f)); err != nil {
 					return err
 				}
@@ -354,9 +310,14 @@ func (c *adminClient) faults(ctx context.Context, args []string, stderr io.Write
 			return nil
 		})
 	case pos[0] == "clear" && len(pos) == 1:
-		return c.call(ctx, http.MethodDelete, "/faults", nil, nil)
+		return c.run(ctx, func(ctx context.Context, cl *admin.Client) (any, error) {
+			n, err := cl.ClearFaults(ctx)
+			return admin.Removed{Removed: n}, err
+		}, nil)
 	case pos[0] == "remove" && len(pos) == 2:
-		return c.call(ctx, http.MethodDelete, "/faults/"+url.PathEscape(pos[1]), nil, nil)
+		return c.run(ctx, func(ctx context.Context, cl *admin.Client) (any, error) {
+			return admin.Removed{Removed: 1}, cl.RemoveFault(ctx, pos[1])
+		}, nil)
 	}
 	return usageError{"admin faults: want add '<json>', list, clear or remove ID"}
 }
@@ -364,7 +325,7 @@ func (c *adminClient) faults(ctx context.Context, args []string, stderr io.Write
 func ruleText(r soapserver.FaultRule) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s", r.ID)
-	for _, kv := range [][2]string{{"operation", r.Operation}, {"client", r.ClientID}, {"error_code", r.ErrorCode}, {"transport", r.Transport}} {
+	for _, kv := range [][2]string{{"operation", r.Operation}, {"client", r.ClientID}, {"error_code", string(r.ErrorCode)}, {"transport", r.Transport}} {
 		if kv[1] != "" {
 			fmt.Fprintf(&b, " %s=%s", kv[0], kv[1])
 		}
@@ -388,27 +349,15 @@ func ruleText(r soapserver.FaultRule) string {
 func (c *adminClient) journal(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := newFlagSet("admin journal", "admin journal [--operation X] [--client Y] [--fault Z]", stderr)
 	c.opts.register(fs)
-	op := fs.String("operation", "", "only this operation, e.g. SyncUpdates")
-	client := fs.String("client", "", "only this client id")
-	fault := fs.String("fault", "", "only this fault, e.g. InternalServerError")
+	var f soapserver.JournalFilter
+	fs.StringVar(&f.Operation, "operation", "", "only this operation, e.g. SyncUpdates")
+	fs.StringVar(&f.ClientID, "client", "", "only this client id")
+	fs.StringVar(&f.Fault, "fault", "", "only this fault, e.g. InternalServerError")
 	if _, err := parseArgs(fs, args, 0, 0); err != nil {
 		return err
 	}
-	q := url.Values{}
-	for k, v := range map[string]string{"operation": *op, "client": *client, "fault": *fault} {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	path := "/journal"
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
-	return c.call(ctx, http.MethodGet, path, nil, func(b []byte) error {
-		var p soapserver.JournalPage
-		if err := json.Unmarshal(b, &p); err != nil {
-			return err
-		}
+	return c.run(ctx, func(ctx context.Context, cl *admin.Client) (any, error) { return cl.Journal(ctx, f) }, func(v any) error {
+		p := v.(soapserver.JournalPage)
 		tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
 		for _, e := range p.Entries {
 			fmt.Fprintln(tw, entryText(e))
@@ -452,59 +401,57 @@ func (c *adminClient) events(ctx context.Context, args []string, stderr io.Write
 		ctx, cancel = context.WithTimeout(ctx, *timeout)
 		defer cancel()
 	}
-	resp, err := c.send(ctx, http.MethodGet, "/events", nil)
+	cl, err := c.api()
+	if err != nil {
+		return err
+	}
+	stream, err := cl.Events(ctx, 0)
 	if err != nil {
 		if ctx.Err() != nil && *count == 0 {
 			return nil
 		}
-		return err
+		return refused(err)
 	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	defer stream.Close()
 	seen := 0
-	for (*count == 0 || seen < *count) && sc.Scan() {
-		line := sc.Bytes()
-		var ev struct {
-			soapserver.JournalEntry
-			Dropped *uint64 `json:"dropped"`
+	for *count == 0 || seen < *count {
+		ev, err := stream.Next(ctx)
+		switch {
+		case ctx.Err() != nil && *count > 0:
+			return fmt.Errorf("events: %d of %d exchanges seen before the timeout", seen, *count)
+		case ctx.Err() != nil:
+			return nil // the timeout or an interrupt ended the stream
+		case errors.Is(err, soapserver.ErrClosed):
+			return errors.New("events: the server ended the stream")
+		case err != nil:
+			return err
 		}
-		if err := json.Unmarshal(line, &ev); err != nil {
-			return fmt.Errorf("event stream: %w", err)
-		}
-		if ev.Dropped == nil {
+		var line any = ev.Entry
+		if ev.Entry == nil {
+			line = admin.Dropped{Dropped: ev.Dropped}
+		} else {
 			seen++
 		}
 		switch {
 		case !c.opts.text:
-			_, err = fmt.Fprintf(c.out, "%s\n", line)
-		case ev.Dropped != nil:
-			_, err = fmt.Fprintf(c.out, "(%d events dropped: this reader fell behind)\n", *ev.Dropped)
+			var b []byte
+			if b, err = json.Marshal(line); err == nil {
+				_, err = fmt.Fprintf(c.out, "%s\n", b)
+			}
+		case ev.Entry == nil:
+			_, err = fmt.Fprintf(c.out, "(%d events dropped: this reader fell behind)\n", ev.Dropped)
 		default:
-			_, err = fmt.Fprintln(c.out, strings.ReplaceAll(entryText(&ev.JournalEntry), "\t", " "))
+			_, err = fmt.Fprintln(c.out, strings.ReplaceAll(entryText(ev.Entry), "\t", " "))
 		}
 		if err != nil {
 			return err
 		}
 	}
-	switch {
-	case *count > 0 && seen >= *count:
-		return nil
-	case ctx.Err() != nil && *count > 0:
-		return fmt.Errorf("events: %d of %d exchanges seen before the timeout", seen, *count)
-	case ctx.Err() != nil:
-		return nil // the timeout or an interrupt ended the stream
-	case sc.Err() != nil:
-		return fmt.Errorf("event stream: %w", sc.Err())
-	}
-	return errors.New("events: the server ended the stream")
+	return nil
 }
 
-func (c *adminClient) printServer(b []byte) error {
-	var s soapserver.ServerInfo
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
+func (c *adminClient) printServer(v any) error {
+	s := v.(admin.ServerInfo)
 	hotfixes := "none"
 	if len(s.Hotfixes) > 0 {
 		hotfixes = strings.Join(s.Hotfixes, ", ")
@@ -514,13 +461,9 @@ func (c *adminClient) printServer(b []byte) error {
 	return err
 }
 
-func (c *adminClient) printUpdates(b []byte) error {
-	var r struct{ Updates []soapserver.CatalogUpdate }
-	if err := json.Unmarshal(b, &r); err != nil {
-		return err
-	}
+func (c *adminClient) printUpdates(v any) error {
 	tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
-	for _, u := range r.Updates {
+	for _, u := range v.(admin.UpdateList).Updates {
 		var states []string
 		for _, a := range u.Approvals {
 			if a.State != "NotApproved" {

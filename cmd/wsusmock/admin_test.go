@@ -4,30 +4,24 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/wsusmock/wsusmock/scenarios"
-	"github.com/wsusmock/wsusmock/soapserver"
+	"github.com/wsusmock/wsusmock/server"
 )
 
 // "wsusmock admin" against an in-process server: each command's exit
 // status and what it prints.
 func TestAdminCommand(t *testing.T) {
-	sc, err := scenarios.Builtin("rtm-office2003")
+	world, err := scenarios.BuiltinWorld("rtm-office2003")
 	if err != nil {
 		t.Fatal(err)
 	}
-	world, err := scenarios.NewWorld(sc)
-	if err != nil {
+	srv := &server.Server{World: world}
+	if err := srv.Open(); err != nil {
 		t.Fatal(err)
 	}
-	server, err := soapserver.New(world, soapserver.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server)
 	defer srv.Close()
 	sp1 := "cc750251-d324-4187-8241-603a8445ad33" // Office 2003 Service Pack 1
 
@@ -62,7 +56,7 @@ func TestAdminCommand(t *testing.T) {
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			args := append([]string{"admin", "--server", srv.URL}, tc.args...)
+			args := append([]string{"admin", "--server", srv.URL()}, tc.args...)
 			if code := run(context.Background(), args, &stdout, &stderr); code != tc.exit {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.exit, &stdout, &stderr)
 			}

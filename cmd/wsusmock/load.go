@@ -146,7 +146,7 @@ func (t loadTarget) send(ctx context.Context, client *http.Client) error {
 // handshake and the first two SyncUpdates rounds as an Office 2003 client
 // that has every offered non-leaf revision installed.
 func prepareLoad(client *http.Client, root, op string) (loadTarget, error) {
-	clientURL := root + "/ClientWebService/client.asmx"
+	clientURL := root + wusp.ClientService.Path()
 	getConfig := wusp.MarshalRequest(wusp.OpGetConfig, &wusp.GetConfigRequest{ProtocolVersion: "1.0"})
 	switch op {
 	case "getconfig":
@@ -175,7 +175,7 @@ func prepareLoad(client *http.Client, root, op string) (loadTarget, error) {
 		return loadTarget{}, err
 	}
 	var auth wusp.GetAuthorizationCookieResponse
-	if err := call(root+"/SimpleAuthWebService/SimpleAuth.asmx", wusp.OpGetAuthorizationCookie,
+	if err := call(root+wusp.SimpleAuth.Path(), wusp.OpGetAuthorizationCookie,
 		&wusp.GetAuthorizationCookieRequest{ClientID: wusp.NewGUID(), DNSName: "load.example.test"}, &auth); err != nil {
 		return loadTarget{}, err
 	}

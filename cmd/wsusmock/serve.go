@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -8,7 +9,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,34 +16,40 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
+	"github.com/wsusmock/wsusmock/admin"
 	"github.com/wsusmock/wsusmock/installroot"
 	"github.com/wsusmock/wsusmock/scenarios"
+	"github.com/wsusmock/wsusmock/server"
 	"github.com/wsusmock/wsusmock/soapserver"
 	"github.com/wsusmock/wsusmock/wsuslog"
+	"github.com/wsusmock/wsusmock/wusp"
 )
 
 // serveOptions are the flags of "wsusmock serve".
 type serveOptions struct {
-	addr          string
-	scenario      string
-	scenarioFile  string
-	faultStatus   int
-	cookieKey     string
-	cookieLife    time.Duration
-	tlsCert       string
-	tlsKey        string
-	tlsSelfSigned bool
-	serverLog     string
-	logLang       string
-	verbose       bool
-	adminToken    string
-	journalSize   int
-	journalBytes  int64
-	logMaxMiB     int
-	logBackups    int
-	installRoot   string
+	addr           string
+	scenario       string
+	scenarioFile   string
+	faultStatus    int
+	cookieKey      string
+	cookieLife     time.Duration
+	tlsCert        string
+	tlsKey         string
+	tlsSelfSigned  bool
+	serverLog      string
+	logLang        string
+	verbose        bool
+	adminToken     string
+	adminTokenFile string
+	adminHosts     hostList
+	journalSize    int
+	journalBytes   int64
+	logMaxMiB      int
+	logBackups     int
+	installRoot    string
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -63,7 +69,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.logBackups, "server-log-backups", defaultServerLogBackups, "rotated server logs to keep with -server-log-max-size (0: all)")
 	fs.StringVar(&o.logLang, "log-lang", "en", "language of -server-log: en, or nl as advisory 954960's Dutch copy shows it")
 	fs.BoolVar(&o.verbose, "v", false, "log every exchange, and a request line per call in the server log")
-	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API (/__admin/) demands from every caller; without one it answers loopback callers only (default: $"+adminTokenEnv+")")
+	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API (/__admin/) demands from every caller; without one it answers loopback callers only (default: $"+adminTokenEnv+"; a token on the command line shows in ps, prefer -admin-token-file)")
+	fs.StringVar(&o.adminTokenFile, "admin-token-file", "", "read the admin bearer token from this file (its first line)")
+	fs.Var(&o.adminHosts, "admin-host", "a name callers may address the admin API by, besides IP addresses and localhost (repeatable); other Host headers are refused, against DNS rebinding")
 	fs.IntVar(&o.journalSize, "journal-size", soapserver.DefaultJournalSize, "exchanges the journal (/__admin/journal) keeps; older ones are dropped and counted")
 	fs.Int64Var(&o.journalBytes, "journal-bytes", soapserver.DefaultJournalBytes, "bytes of memory the journal's entries may take; the oldest are dropped and counted beyond it")
 	fs.StringVar(&o.installRoot, "install-root", "", "write a WSUS installation's files under this directory, as if it were %ProgramFiles%: the Client.dll whose file version remediation tools read (3.1.6001.66 once KB954960 is in) and registry.reg; rewritten on every change")
@@ -88,8 +96,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if o.journalBytes < 1 {
 		return usageError{fmt.Sprintf("-journal-bytes %d: must be at least 1", o.journalBytes)}
 	}
-	if o.adminToken == "" {
-		o.adminToken = os.Getenv(adminTokenEnv)
+	token, err := o.token()
+	if err != nil {
+		return err
 	}
 	lang, err := wsuslog.ParseLang(o.logLang)
 	if err != nil {
@@ -112,7 +121,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	cfg := soapserver.Config{FaultStatus: o.faultStatus, CookieKey: []byte(o.cookieKey), CookieLifetime: o.cookieLife, Logger: logger,
-		AdminToken: o.adminToken, JournalSize: o.journalSize, JournalBytes: o.journalBytes}
+		JournalSize: o.journalSize, JournalBytes: o.journalBytes}
 	if o.serverLog != "" {
 		f, err := openServerLog(o.serverLog, o.logMaxMiB, o.logBackups)
 		if err != nil {
@@ -130,66 +139,68 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if o.installRoot != "" {
 		cfg.OnChange = installRootWriter(o.installRoot, logger)
 	}
-	srv, err := soapserver.New(world, cfg)
-	if err != nil {
-		return err
-	}
-
 	tlsConfig, err := o.tls()
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", o.addr)
-	if err != nil {
+	srv := &server.Server{Addr: o.addr, World: world, Config: cfg, TLS: tlsConfig,
+		Admin: admin.Access{Token: token, Hosts: o.adminHosts}}
+	if err := srv.Open(); err != nil {
 		return err
 	}
-	scheme := "http"
-	if tlsConfig != nil {
-		ln = tls.NewListener(ln, tlsConfig)
-		scheme = "https"
-	}
-	hs := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-	// Shutdown waits for running requests; event streams would never end.
-	hs.RegisterOnShutdown(srv.Close)
 	b := world.Build()
-	logger.Info("wsusmock listening", "addr", ln.Addr().String(),
-		"url", fmt.Sprintf("%s://%s/ClientWebService/client.asmx", scheme, ln.Addr()),
+	logger.Info("wsusmock listening", "addr", srv.ListenAddr(), "url", srv.URL()+wusp.ClientService.Path(),
 		"scenario", sc.Name, "product", b.Product, "version", b.Version)
 
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
 	select {
-	case err := <-served:
-		return err
+	case <-srv.Done():
+		return srv.Err()
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil {
-		return err
+	return srv.Close()
+}
+
+// token is the admin token: from the flag, the file, or the environment.
+func (o serveOptions) token() (string, error) {
+	if o.adminTokenFile == "" {
+		return cmp.Or(o.adminToken, os.Getenv(adminTokenEnv)), nil
 	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if o.adminToken != "" {
+		return "", usageError{"-admin-token and -admin-token-file exclude each other"}
 	}
+	b, err := os.ReadFile(o.adminTokenFile)
+	if err != nil {
+		return "", fmt.Errorf("admin token: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	if line = strings.TrimSpace(line); line == "" {
+		return "", fmt.Errorf("admin token: %s: the first line is empty", o.adminTokenFile)
+	}
+	return line, nil
+}
+
+// hostList is a repeatable flag.
+type hostList []string
+
+func (h *hostList) String() string { return strings.Join(*h, ",") }
+
+func (h *hostList) Set(v string) error {
+	if v == "" || strings.ContainsAny(v, "/ ") {
+		return fmt.Errorf("%q is not a host name", v)
+	}
+	*h = append(*h, v)
 	return nil
 }
 
 // installRootWriter returns the OnChange hook of --install-root: it
 // rewrites the files when what they say changes. A failed write is logged,
 // not fatal: the server goes on answering, and the next change tries again.
-func installRootWriter(dir string, logger *slog.Logger) func(soapserver.ServerInfo) {
+func installRootWriter(dir string, logger *slog.Logger) func(*scenarios.World) {
 	var written installroot.Files // guarded by the server's writer lock, under which OnChange runs
-	return func(info soapserver.ServerInfo) {
-		f := installroot.Files{Product: info.Product, VersionString: info.Version, ClientDLLVersion: info.ClientDLLVersion}
+	return func(w *scenarios.World) {
+		b := w.Build()
+		f := installroot.Files{Product: b.Product, VersionString: b.Version, ClientDLLVersion: b.ClientDLLVersion}
 		if f == written {
 			return
 		}

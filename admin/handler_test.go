@@ -1,61 +1,76 @@
-package soapserver_test
+package admin_test
 
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/wsusmock/wsusmock/admin"
 	"github.com/wsusmock/wsusmock/scenarios"
+	"github.com/wsusmock/wsusmock/server"
 	"github.com/wsusmock/wsusmock/soapserver"
 	"github.com/wsusmock/wsusmock/wusp"
 )
 
-// adminRig is a soapserver.Server behind httptest, with helpers to call its
-// admin API and its SOAP operations.
+// adminRig is a server assembled as wsusmock serve assembles it, on a
+// loopback port, with helpers to call its admin API over raw HTTP (to see
+// the wire) and its SOAP operations.
 type adminRig struct {
 	t   *testing.T
-	srv *soapserver.Server
-	ts  *httptest.Server
+	srv *server.Server
 }
 
-// startAdminRig serves a built-in scenario on a loopback port.
+// startAdminRig serves a built-in scenario on a free loopback port.
 func startAdminRig(t *testing.T, scenario string, cfg soapserver.Config) *adminRig {
 	t.Helper()
-	sc, err := scenarios.Builtin(scenario)
+	w, err := scenarios.BuiltinWorld(scenario)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := scenarios.NewWorld(sc)
-	if err != nil {
+	srv := &server.Server{World: w, Config: cfg}
+	if err := srv.Open(); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := soapserver.New(w, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(func() { srv.Close(); ts.Close() })
-	return &adminRig{t: t, srv: srv, ts: ts}
+	t.Cleanup(func() { _ = srv.Close() })
+	return &adminRig{t: t, srv: srv}
 }
 
-// admin calls the admin API and decodes a JSON reply into out (if not nil),
-// returning the status.
+// client is a typed admin client of the rig.
+func (a *adminRig) client() *admin.Client { return &admin.Client{URL: a.srv.URL()} }
+
+// admin calls the admin API with a JSON body (if not empty) and decodes
+// the JSON reply into out (if not nil), returning the status.
 func (a *adminRig) admin(method, path, body string, out any) int {
+	a.t.Helper()
+	h := http.Header{}
+	if body != "" {
+		h.Set("Content-Type", "application/json")
+	}
+	return a.request(method, path, h, body, out)
+}
+
+// request is admin with the caller's headers.
+func (a *adminRig) request(method, path string, h http.Header, body string, out any) int {
 	a.t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
-	req, err := http.NewRequest(method, a.ts.URL+"/__admin"+path, rd)
+	req, err := http.NewRequest(method, a.srv.URL()+"/__admin"+path, rd)
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	resp, err := a.ts.Client().Do(req)
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	if host := h.Get("Host"); host != "" {
+		req.Host = host
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		a.t.Fatal(err)
 	}
@@ -75,70 +90,30 @@ func (a *adminRig) admin(method, path, body string, out any) int {
 	return resp.StatusCode
 }
 
-// adminError is the JSON shape of every admin error.
-type adminError struct {
-	Error  string `json:"error"`
-	Reason string `json:"reason"`
-	Field  string `json:"field"`
-}
-
-// soap performs one operation and decodes the reply into resp; the error is
-// a *wusp.Fault for a WSUS fault, or the transport's error.
-func (a *adminRig) soap(client *http.Client, op wusp.Operation, req, resp wusp.Message) error {
+// getConfig is the cheapest SOAP exchange: no cookie, no client. It
+// returns the HTTP status.
+func (a *adminRig) getConfig() int {
 	a.t.Helper()
-	path := "/ClientWebService/client.asmx"
-	if op.Service == wusp.SimpleAuth {
-		path = "/SimpleAuthWebService/SimpleAuth.asmx"
-	}
-	hr, err := http.NewRequest(http.MethodPost, a.ts.URL+path, bytes.NewReader(wusp.MarshalRequest(op, req)))
+	req, _ := http.NewRequest(http.MethodPost, a.srv.URL()+wusp.ClientService.Path(),
+		bytes.NewReader(wusp.MarshalRequest(wusp.OpGetConfig, &wusp.GetConfigRequest{ProtocolVersion: "1.0"})))
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	req.Header.Set("SOAPAction", wusp.OpGetConfig.QuotedSOAPAction())
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	hr.Header.Set("Content-Type", "text/xml; charset=utf-8")
-	hr.Header.Set("SOAPAction", op.QuotedSOAPAction())
-	if client == nil {
-		client = a.ts.Client()
-	}
-	r, err := client.Do(hr)
-	if err != nil {
-		return err
-	}
-	defer r.Body.Close()
-	b, err := io.ReadAll(r.Body)
-	if err != nil {
-		return err
-	}
-	return wusp.ParseResponse(b, op, resp)
-}
-
-// getConfig is the cheapest exchange: no cookie, no client.
-func (a *adminRig) getConfig() error {
-	return a.soap(nil, wusp.OpGetConfig, &wusp.GetConfigRequest{ProtocolVersion: "1.0"}, &wusp.GetConfigResponse{})
-}
-
-// authorize names a client by parameter, as GetAuthorizationCookie does.
-func (a *adminRig) authorize(clientID string) error {
-	return a.soap(nil, wusp.OpGetAuthorizationCookie, &wusp.GetAuthorizationCookieRequest{
-		ClientID: clientID, DNSName: "qa-xp01.example.test",
-	}, &wusp.GetAuthorizationCookieResponse{})
-}
-
-func faultCode(err error) wusp.ErrorCode {
-	var f *wusp.Fault
-	if errors.As(err, &f) {
-		return f.Code
-	}
-	return ""
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 func TestAdminServerInfoAndHotfix(t *testing.T) {
 	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
 
-	var info soapserver.ServerInfo
+	var info admin.ServerInfo
 	if st := a.admin("GET", "/server", "", &info); st != http.StatusOK {
 		t.Fatalf("GET /server: %d", st)
 	}
-	want := soapserver.ServerInfo{
+	want := admin.ServerInfo{
 		Product: "Windows Server Update Services 3.0 SP1", Version: "3.1.6001.65",
 		VersionStringRegistryKey: `HKLM\SOFTWARE\Microsoft\Update Services\Server\Setup\VersionString`,
 		ClientDLLVersion:         "3.1.6001.65", ProtocolVersion: "3.1", Scenario: "sp1-office2003",
@@ -148,7 +123,7 @@ func TestAdminServerInfoAndHotfix(t *testing.T) {
 		t.Errorf("GET /server = %+v, want %+v", info, want)
 	}
 
-	var res soapserver.HotfixResult
+	var res admin.HotfixResult
 	if st := a.admin("POST", "/hotfixes/KB954960", "", &res); st != http.StatusOK || !res.Changed {
 		t.Fatalf("install: %d %+v", st, res)
 	}
@@ -160,7 +135,7 @@ func TestAdminServerInfoAndHotfix(t *testing.T) {
 		t.Errorf("second install: %d changed=%v, want 200 and no change", st, res.Changed)
 	}
 
-	var e adminError
+	var e admin.Error
 	if st := a.admin("DELETE", "/hotfixes/KB954960", "", &e); st != http.StatusMethodNotAllowed || !strings.Contains(e.Reason, "cannot be removed on its own") {
 		t.Errorf("DELETE: %d %+v", st, e)
 	}
@@ -176,7 +151,7 @@ func TestAdminHotfixRefusedWhereItDoesNotApply(t *testing.T) {
 	} {
 		t.Run(scenario, func(t *testing.T) {
 			a := startAdminRig(t, scenario, soapserver.Config{})
-			var e adminError
+			var e admin.Error
 			if st := a.admin("POST", "/hotfixes/KB954960", "", &e); st != http.StatusConflict || !strings.Contains(e.Reason, reason) {
 				t.Errorf("install on %s: %d %+v, want 409 with %q", scenario, st, e, reason)
 			}
@@ -186,9 +161,9 @@ func TestAdminHotfixRefusedWhereItDoesNotApply(t *testing.T) {
 
 // office2003SP1 is the UpdateID of "Office 2003 Service Pack 1", revision
 // 8862, the revision with two deployment rows.
-func office2003SP1(t *testing.T, a *adminRig) soapserver.CatalogUpdate {
+func office2003SP1(t *testing.T, a *adminRig) admin.CatalogUpdate {
 	t.Helper()
-	var list struct{ Updates []soapserver.CatalogUpdate }
+	var list struct{ Updates []admin.CatalogUpdate }
 	if st := a.admin("GET", "/updates", "", &list); st != http.StatusOK {
 		t.Fatalf("GET /updates: %d", st)
 	}
@@ -198,7 +173,7 @@ func office2003SP1(t *testing.T, a *adminRig) soapserver.CatalogUpdate {
 		}
 	}
 	t.Fatal("no Office 2003 Service Pack 1 in the catalog")
-	return soapserver.CatalogUpdate{}
+	return admin.CatalogUpdate{}
 }
 
 func TestAdminWorkaroundLeavesApprovalsConsistent(t *testing.T) {
@@ -207,13 +182,9 @@ func TestAdminWorkaroundLeavesApprovalsConsistent(t *testing.T) {
 	if all := u.Approvals[0]; all.Group != "All Computers" || !all.Inconsistent || len(all.Deployments) != 2 {
 		t.Fatalf("before: %+v, want two rows in All Computers", all)
 	}
-	lastChange := a.srv.World().LastChange()
+	lastChange := a.srv.SOAP.World().LastChange()
 
-	var got struct {
-		Action string
-		Group  string
-		Update soapserver.CatalogUpdate
-	}
+	var got admin.ApprovalResult
 	for _, step := range []struct{ action, state string }{
 		{"decline", "Declined"}, {"approve", "Approved"}, {"decline", "Declined"},
 	} {
@@ -224,11 +195,11 @@ func TestAdminWorkaroundLeavesApprovalsConsistent(t *testing.T) {
 			t.Errorf("after %s: %+v", step.action, s)
 		}
 	}
-	if !a.srv.World().LastChange().Equal(lastChange) {
+	if !a.srv.SOAP.World().LastChange().Equal(lastChange) {
 		t.Error("approvals changed the configuration's LastChange; WSUS changed only deployment rows")
 	}
 
-	var e adminError
+	var e admin.Error
 	if st := a.admin("POST", "/updates/00000000-0000-0000-0000-000000000000/approve", "", &e); st != http.StatusNotFound {
 		t.Errorf("unknown update: %d %+v", st, e)
 	}
@@ -251,11 +222,11 @@ func TestAdminWorkaroundLeavesApprovalsConsistent(t *testing.T) {
 
 func TestAdminScenarioSwitchAndReset(t *testing.T) {
 	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
-	var info soapserver.ServerInfo
+	var info admin.ServerInfo
 	if st := a.admin("PUT", "/scenario", `{"name": "sp2"}`, &info); st != http.StatusOK || info.Build != "wsus30-sp2" {
 		t.Fatalf("switch to sp2: %d %+v", st, info)
 	}
-	var e adminError
+	var e admin.Error
 	if st := a.admin("PUT", "/scenario", `{"name": "sp9"}`, &e); st != http.StatusNotFound || !strings.Contains(e.Reason, "sp1-office2003") {
 		t.Errorf("unknown scenario: %d %+v", st, e)
 	}
@@ -268,26 +239,34 @@ func TestAdminScenarioSwitchAndReset(t *testing.T) {
 	a.admin("PUT", "/scenario", `{"name": "sp1-office2003"}`, nil)
 	a.admin("POST", "/hotfixes/KB954960", "", nil)
 	a.admin("POST", "/faults", `{"error_code": "ServerBusy"}`, nil)
-	_ = a.getConfig()
+	a.getConfig()
 	if st := a.admin("POST", "/reset", "", &info); st != http.StatusOK || info.ClientDLLVersion != "3.1.6001.65" {
 		t.Errorf("reset: %d %+v", st, info)
 	}
-	if got := a.srv.Faults(); len(got) != 0 {
+	if got := a.srv.SOAP.Faults(); len(got) != 0 {
 		t.Errorf("rules after reset: %+v", got)
 	}
-	if p := a.srv.Journal(soapserver.JournalFilter{}); p.Total != 0 || len(p.Entries) != 0 {
+	if p := a.srv.SOAP.Journal(soapserver.JournalFilter{}); p.Total != 0 || len(p.Entries) != 0 {
 		t.Errorf("journal after reset: %+v", p)
 	}
-	if err := a.getConfig(); err != nil {
-		t.Errorf("GetConfig after reset: %v", err)
+	if st := a.getConfig(); st != http.StatusOK {
+		t.Errorf("GetConfig after reset: %d", st)
 	}
 }
 
 func TestAdminUnknownResource(t *testing.T) {
 	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
-	var e adminError
-	if st := a.admin("GET", "/nothing", "", &e); st != http.StatusNotFound || e.Error == "" || e.Reason == "" {
+	var e admin.Error
+	if st := a.admin("GET", "/nothing", "", &e); st != http.StatusNotFound || e.Message == "" || e.Reason == "" {
 		t.Errorf("GET /__admin/nothing: %d %+v", st, e)
+	}
+	// The wire names of a refusal, as clients in any language read them.
+	var raw map[string]string
+	a.admin("GET", "/nothing", "", &raw)
+	for _, key := range []string{"code", "error", "reason"} {
+		if raw[key] == "" {
+			t.Errorf("refusal without %q: %v", key, raw)
+		}
 	}
 	if st := a.admin("PATCH", "/server", "", &e); st != http.StatusMethodNotAllowed || e.Reason != "allowed: GET" {
 		t.Errorf("PATCH /server: %d %+v", st, e)
@@ -317,13 +296,13 @@ func TestAdminAccess(t *testing.T) {
 		{"loopback with the token", "127.0.0.1:50000", "s3cret", "s3cret", http.StatusOK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sc, _ := scenarios.Builtin("sp1-office2003")
-			w, _ := scenarios.NewWorld(sc)
-			srv, err := soapserver.New(w, soapserver.Config{AdminToken: tc.token})
+			w, _ := scenarios.BuiltinWorld("sp1-office2003")
+			srv, err := soapserver.New(w, soapserver.Config{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			ts := httptest.NewServer(fromPeer(tc.peer, srv))
+			h := admin.NewHandler(admin.NewController(srv, nil), admin.Access{Token: tc.token})
+			ts := httptest.NewServer(fromPeer(tc.peer, h))
 			defer ts.Close()
 			req, _ := http.NewRequest("GET", ts.URL+"/__admin/server", nil)
 			if tc.bearer != "" {
@@ -334,13 +313,13 @@ func TestAdminAccess(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer resp.Body.Close()
-			var e adminError
+			var e admin.Error
 			_ = json.NewDecoder(resp.Body).Decode(&e)
 			if resp.StatusCode != tc.want {
 				t.Fatalf("status %d, want %d (%+v)", resp.StatusCode, tc.want, e)
 			}
-			if tc.want != http.StatusOK && (e.Error == "" || e.Reason == "") {
-				t.Errorf("refusal without error and reason: %+v", e)
+			if tc.want != http.StatusOK && (e.Message == "" || e.Reason == "" || e.Rule == "") {
+				t.Errorf("refusal without error, reason and rule: %+v", e)
 			}
 		})
 	}
