@@ -164,7 +164,7 @@ func (c *clientLog) advisoryLayout() []byte {
 func iseFault(id string) wsuslog.SyncFault {
 	return wsuslog.SyncFault{
 		HResult: 0x8024400E, SOAPClientError: 7, SOAPErrorCode: 400, HTTPStatus: 200,
-		FaultString: "Fault occurred", ErrorCode: "InternalServerError", Method: syncMethod, ID: id,
+		FaultString: "Fault occurred", ErrorCode: "InternalServerError", ErrorNumber: 5, Method: syncMethod, ID: id,
 	}
 }
 
@@ -246,7 +246,7 @@ var generators = map[string]func() []byte{
 		c := newClientLog(wsuslog.LangEnglish, t0)
 		c.searchStart()
 		f := iseFault(busyID)
-		f.ErrorCode = "ServerBusy"
+		f.ErrorCode, f.ErrorNumber = "ServerBusy", 10
 		c.fault(f)
 		return c.bytes()
 	},
@@ -271,7 +271,7 @@ var generators = map[string]func() []byte{
 		c.searchStart()
 		c.at(400*time.Millisecond, c.agent, c.text.SyncUpdatesFault(wsuslog.SyncFault{
 			HResult: 0x8024400D, SOAPClientError: 7, SOAPErrorCode: 300, HTTPStatus: 200,
-			FaultString: "Fault occurred", ErrorCode: "InvalidCookie", Method: syncMethod, ID: cookieID,
+			FaultString: "Fault occurred", ErrorCode: "InvalidCookie", ErrorNumber: 1, Method: syncMethod, ID: cookieID,
 		})...)
 		c.at(300*time.Millisecond, c.agent, msg("PT", "Initializing simple targeting cookie, clientId = "+clientID+", target group = , DNS name = pc042.contoso.local"),
 			msg("PT", "  Server URL = http://wsusebc/SimpleAuthWebService/SimpleAuth.asmx"))

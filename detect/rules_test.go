@@ -228,7 +228,7 @@ func TestWsuslogWritersAreRecognised(t *testing.T) {
 			now := time.Date(2008, 6, 13, 19, 59, 56, 0, time.UTC)
 			for _, m := range append([]wsuslog.Message{text.SyncServerUpdates(), text.ServerURL("http://wsus/ClientWebService/client.asmx")},
 				text.SyncUpdatesFault(wsuslog.SyncFault{HResult: 0x8024400E, SOAPClientError: 7, SOAPErrorCode: 400, HTTPStatus: 500,
-					FaultString: "Fault occurred", ErrorCode: "InternalServerError", Method: "http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService/SyncUpdates", ID: advisoryID})...) {
+					FaultString: "Fault occurred", ErrorCode: "InternalServerError", ErrorNumber: 5, Method: "http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService/SyncUpdates", ID: advisoryID})...) {
 				block = append(block, m.At(now, 788, 0xee4))
 			}
 			for _, m := range text.SyncFailed(0x8024400E) {

@@ -44,6 +44,7 @@ func advisoryFault(faultString string) wsuslog.SyncFault {
 		HTTPStatus:      200,
 		FaultString:     faultString,
 		ErrorCode:       "InternalServerError",
+		ErrorNumber:     5,
 		Method:          `"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService/SyncUpdates"`,
 		ID:              "c0a7445f-b989-43fa-ac20-11f8ca65fa8c",
 	}
@@ -151,32 +152,6 @@ func TestSyncUpdatesFaultDetails(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
-	}
-}
-
-func TestErrorCodeNumber(t *testing.T) {
-	tests := []struct {
-		name string
-		want int
-	}{
-		{"InvalidCookie", 1},
-		{"ConfigChanged", 2},
-		{"RegistrationRequired", 3},
-		{"ServerChanged", 4},
-		{"InternalServerError", 5}, // the one verified value (KB954960)
-		{"CookieExpired", 6},
-		{"InvalidParameters", 7},
-		{"InvalidAuthorizationCookie", 8},
-		{"RegistrationNotRequired", 9},
-		{"ServerBusy", 10},
-		{"FileLocationChanged", 11},
-		{"IncompatibleProtocolVersion", 0}, // server-server only
-		{"", 0},
-	}
-	for _, tt := range tests {
-		if got := wsuslog.ErrorCodeNumber(tt.name); got != tt.want {
-			t.Errorf("ErrorCodeNumber(%q) = %d, want %d", tt.name, got, tt.want)
-		}
 	}
 }
 

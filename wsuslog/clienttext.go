@@ -117,6 +117,9 @@ type SyncFault struct {
 	HTTPStatus  int
 	FaultString string // the server's faultstring, in the server's language
 	ErrorCode   string // detail/ErrorCode, e.g. InternalServerError
+	// ErrorNumber is the number WUA prints after the name,
+	// "ErrorCode:InternalServerError(5)": wusp.ErrorCode.Number.
+	ErrorNumber int
 	Message     string // detail/Message; empty is logged as (null)
 	Method      string // detail/Method, with or without its surrounding quotes
 	ID          string // detail/ID, the GUID the server also logged
@@ -159,7 +162,7 @@ func (c ClientText) OperationFault(op string, f SyncFault) []Message {
 			op, f.HResult, f.SOAPClientError, f.SOAPErrorCode, f.HTTPStatus),
 		pt("WARNING: %s: 0x%06x", soapFault, f.SOAPErrorCode),
 		pt(detail+"faultstring:%s", f.FaultString),
-		pt(detail+"ErrorCode:%s(%d)", f.ErrorCode, ErrorCodeNumber(f.ErrorCode)),
+		pt(detail+"ErrorCode:%s(%d)", f.ErrorCode, f.ErrorNumber),
 		pt(detail+"%s:%s", message, msg),
 		pt(detail+`%s:"%s"`, method, strings.Trim(f.Method, `"`)),
 		pt(detail+"ID:%s", f.ID),

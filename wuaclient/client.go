@@ -238,9 +238,11 @@ func (c *Client) Detect(ctx context.Context) (*Result, error) {
 		text: wsuslog.ClientText{Lang: c.Lang, Agent: c.Profile.AgentVersion.String()},
 		pid:  cmp.Or(c.PID, DefaultPID), tid: cmp.Or(c.TID, DefaultTID),
 		auTID: cmp.Or(c.AUTID, DefaultAUTID), reportTID: cmp.Or(c.ReportTID, DefaultReportTID)}
-	cy.clientURL, _ = resolve(root, ClientServicePath)
-	cy.reportURL, _ = resolve(root, ReportingServicePath)
-	cy.authURL, _ = resolve(root, SimpleAuthPath)
+	// The SimpleAuth path is a fallback: normally GetConfig's
+	// AuthPlugInInfo/ServiceUrl names it.
+	cy.clientURL, _ = resolve(root, wusp.ClientService.Path())
+	cy.reportURL, _ = resolve(root, wusp.Reporting.Path())
+	cy.authURL, _ = resolve(root, wusp.SimpleAuth.Path())
 
 	err = cy.run()
 	if cy.logErr != nil && err == nil {
@@ -549,7 +551,7 @@ func (cy *cycle) faultDump(xe *exchangeError, f *wusp.Fault, hr HRESULT, code in
 	}
 	return cy.text.OperationFault(op, wsuslog.SyncFault{
 		HResult: uint32(hr), SOAPClientError: soapClientErrorSoapFault, SOAPErrorCode: code, HTTPStatus: wsuslog.FaultLoggedStatus,
-		FaultString: f.FaultString, ErrorCode: string(f.Code), Message: f.Message, Method: f.Method, ID: f.ID,
+		FaultString: f.FaultString, ErrorCode: string(f.Code), ErrorNumber: f.Code.Number(), Message: f.Message, Method: f.Method, ID: f.ID,
 	})
 }
 

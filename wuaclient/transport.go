@@ -13,16 +13,6 @@ import (
 	"github.com/wsusmock/wsusmock/wusp"
 )
 
-// Endpoint paths under the server root (MS-WUSP §2.1). WUA writes the
-// client service in lower case, as the advisory's log line shows.
-const (
-	ClientServicePath    = "ClientWebService/client.asmx"
-	ReportingServicePath = "ReportingWebService/ReportingWebService.asmx"
-	// SimpleAuthPath is used when GetConfig names no SimpleTargeting plug-in
-	// URL; normally the client follows AuthPlugInInfo/ServiceUrl.
-	SimpleAuthPath = "SimpleAuthWebService/SimpleAuth.asmx"
-)
-
 // UserAgent is what a 2008 agent sent: no version and no Client-Protocol
 // suffix, unlike Windows 10 (docs/protocol-facts.md §1.1).
 const UserAgent = "Windows-Update-Agent"
