@@ -23,11 +23,16 @@ func parseTree(b []byte, maxDepth int) (*Element, error) {
 	// gosax wants room for a further 1 KiB read after the document, to see
 	// its end; with that room it never reallocates.
 	r := gosax.NewReaderBuf(bytes.NewReader(b), make([]byte, 0, len(b)+1100))
-	// Every element starts with '<', so this many nodes always suffice: the
-	// slice never grows, and pointers into it stay valid.
-	nodes := make([]Element, 0, bytes.Count(b, []byte{'<'}))
-	var root *Element
-	stack := make([]*Element, 0, 16)
+	var (
+		nodes elementArena
+		root  *Element
+		stack = make([]*Element, 0, 16)
+		// texts[i] gathers the character data of stack[i]: text split by
+		// comments, processing instructions or CDATA sections is appended
+		// here and becomes one string when the element ends, so joining
+		// costs time linear in the text.
+		texts = make([][]byte, 0, 16)
+	)
 	for {
 		ev, err := r.Event()
 		if err != nil {
@@ -44,8 +49,10 @@ func parseTree(b []byte, maxDepth int) (*Element, error) {
 			return root, nil
 
 		case gosax.EventStart:
-			nodes = append(nodes, Element{})
-			el := &nodes[len(nodes)-1]
+			el := nodes.next()
+			if el == nil {
+				return nil, syntaxErr(fmt.Sprintf("more than %d elements", MaxElements))
+			}
 			selfClosing, err := startElement(el, ev.Bytes)
 			if err != nil {
 				return nil, err
@@ -63,6 +70,10 @@ func parseTree(b []byte, maxDepth int) (*Element, error) {
 					return nil, syntaxErr(fmt.Sprintf("elements nested deeper than %d levels", maxDepth))
 				}
 				stack = append(stack, el)
+				if len(texts) < len(stack) {
+					texts = append(texts, nil)
+				}
+				texts[len(stack)-1] = texts[len(stack)-1][:0]
 			}
 
 		case gosax.EventEnd:
@@ -73,6 +84,9 @@ func parseTree(b []byte, maxDepth int) (*Element, error) {
 			top := stack[len(stack)-1]
 			if !sameName(top, name) {
 				return nil, syntaxErr(fmt.Sprintf("element <%s> closed by </%s>", top.FullTag(), name))
+			}
+			if t := texts[len(stack)-1]; len(t) > 0 {
+				top.text = string(t)
 			}
 			stack = stack[:len(stack)-1]
 
@@ -89,7 +103,7 @@ func parseTree(b []byte, maxDepth int) (*Element, error) {
 			if len(stack) == 0 {
 				return nil, syntaxErr("text outside the root element")
 			}
-			stack[len(stack)-1].text += string(text)
+			texts[len(stack)-1] = append(texts[len(stack)-1], text...)
 
 		case gosax.EventDocType:
 			return nil, syntaxErr("a SOAP message must not contain a document type declaration")
@@ -97,6 +111,34 @@ func parseTree(b []byte, maxDepth int) (*Element, error) {
 		// Comments and processing instructions (the XML declaration) carry
 		// nothing a SOAP server reads.
 	}
+}
+
+// MaxElements bounds the elements of one message. The largest request a
+// WSUS 3.0 server accepted, SyncUpdates with 22,000 cached update IDs and
+// 400 installed non-leaf IDs (ClientWebService's web.config), has about
+// 22,500; the bound keeps a body of empty elements from costing more than a
+// few megabytes of tree.
+const MaxElements = 1 << 16
+
+// elementArena hands out the Elements of one tree. It grows in chunks, so
+// it holds what the parser has read, never what the body might hold, and
+// an Element never moves once handed out: the tree's pointers stay valid.
+type elementArena struct {
+	chunk []Element
+	n     int
+}
+
+// next returns a zeroed Element, or nil past MaxElements.
+func (a *elementArena) next() *Element {
+	if a.n == MaxElements {
+		return nil
+	}
+	if len(a.chunk) == cap(a.chunk) {
+		a.chunk = make([]Element, 0, min(max(2*cap(a.chunk), 16), 1024))
+	}
+	a.n++
+	a.chunk = a.chunk[:len(a.chunk)+1]
+	return &a.chunk[len(a.chunk)-1]
 }
 
 func syntaxErr(msg string) *SyntaxError { return &SyntaxError{errors.New(msg)} }
