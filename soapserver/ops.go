@@ -97,7 +97,7 @@ func (s *Server) session(x *exchange, c wusp.Cookie) (session, *wusp.Fault) {
 }
 
 // validClientID checks a SusClientId: 1–255 characters of letters, digits
-// and hyphens (MS-WUSP §2.2.2.1.1).
+// and hyphens (MS-WUSP §2.2.2.1.1). WUA sends a GUID.
 func validClientID(id string) bool {
 	if id == "" || len(id) > 255 {
 		return false
@@ -110,15 +110,32 @@ func validClientID(id string) bool {
 	return true
 }
 
+// validDNSName checks a dnsName: at most 255 characters, not blank, and no
+// control characters (RFC 1035 bounds a name at 255 octets).
+func validDNSName(name string) bool {
+	if strings.TrimSpace(name) == "" || len(name) > 255 {
+		return false
+	}
+	for _, c := range name {
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *Server) getAuthorizationCookie(x *exchange, req *wusp.GetAuthorizationCookieRequest) (wusp.Message, error) {
-	x.client = req.ClientID
-	s.logRequest(x)
+	// The clientId is judged before the exchange names it: the journal,
+	// the event stream and the server log only ever see a valid one.
 	// WSUS answered a bad clientId or dnsName with InternalServerError,
 	// not InvalidParameters (MS-WUSP notes <50>, <51>).
 	if !validClientID(req.ClientID) {
+		s.logRequest(x)
 		return nil, wusp.NewFault(wusp.InternalServerError, "")
 	}
-	if strings.TrimSpace(req.DNSName) == "" {
+	x.client = req.ClientID
+	s.logRequest(x)
+	if !validDNSName(req.DNSName) {
 		return nil, wusp.NewFault(wusp.InternalServerError, "")
 	}
 	data := s.sealer.seal(purposeAuth, &authorization{
@@ -192,14 +209,10 @@ func (s *Server) syncUpdates(x *exchange, req *wusp.SyncUpdatesRequest) (wusp.Me
 	if sess.ConfigChange.Before(world.LastChange()) {
 		return nil, wusp.NewFault(wusp.ConfigChanged, "")
 	}
+	// The ID lists were bounded when the request was decoded.
 	p := req.Parameters
-	switch {
-	case p.HasSystemSpec && !p.SkipSoftwareSync:
+	if p.HasSystemSpec && !p.SkipSoftwareSync {
 		return nil, wusp.NewFault(wusp.InvalidParameters, "parameters.SystemSpec")
-	case len(p.InstalledNonLeafUpdateIDs) > maxInstalledPrerequisites:
-		return nil, wusp.NewFault(wusp.InvalidParameters, "parameters.InstalledNonLeafUpdateIDs")
-	case len(p.OtherCachedUpdateIDs) > maxCachedUpdates:
-		return nil, wusp.NewFault(wusp.InvalidParameters, "parameters.OtherCachedUpdateIDs")
 	}
 	res, err := world.Sync(scenarios.SyncRequest{
 		TargetGroups:     sess.Groups,
@@ -275,9 +288,6 @@ func (s *Server) refreshCache(x *exchange, sess session, req *wusp.RefreshCacheR
 func (s *Server) getExtendedUpdateInfo(x *exchange, req *wusp.GetExtendedUpdateInfoRequest) (wusp.Message, error) {
 	if _, f := s.session(x, req.Cookie); f != nil {
 		return nil, f
-	}
-	if len(req.RevisionIDs) > maxExtendedUpdatesPerRequest {
-		return nil, wusp.NewFault(wusp.InvalidParameters, "revisionIDs")
 	}
 	updates, outOfScope := x.snap.world.ExtendedInfo(req.RevisionIDs, req.InfoTypes, req.Locales)
 	res := wusp.ExtendedUpdateInfo{OutOfScopeRevisionIDs: outOfScope}

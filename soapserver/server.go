@@ -69,10 +69,6 @@ const (
 	DefaultMaxRequestBytes = 1 << 20
 	// DefaultJournalSize is how many exchanges the journal keeps.
 	DefaultJournalSize = 1000
-	// maxInstalledPrerequisites and maxCachedUpdates are the limits of WSUS's
-	// ClientWebService web.config (fact sheet §1.7).
-	maxInstalledPrerequisites = 400
-	maxCachedUpdates          = 22000
 )
 
 // Server answers the WSUS 3.0 web services. Create it with New.
@@ -237,7 +233,7 @@ func configFor(w *scenarios.World) wusp.Config {
 		}},
 		AllowedEventIDs: []int{},
 		Properties: []wusp.ConfigurationProperty{
-			{Name: "MaxExtendedUpdatesPerRequest", Value: strconv.Itoa(maxExtendedUpdatesPerRequest)},
+			{Name: "MaxExtendedUpdatesPerRequest", Value: strconv.Itoa(wusp.MaxExtendedUpdatesPerRequest)},
 			{Name: "PackageServerShare", Value: ""},
 			{Name: "ProtocolVersion", Value: w.Build().ProtocolVersion},
 			{Name: "IsInventoryRequired", Value: "0"},
@@ -245,9 +241,6 @@ func configFor(w *scenarios.World) wusp.Config {
 		},
 	}
 }
-
-// maxExtendedUpdatesPerRequest is the MS-WUSP sample value, which WSUS used.
-const maxExtendedUpdatesPerRequest = 50
 
 // personaHeaders are the headers the build's host (IIS 6 with ASP.NET 2.0
 // for WSUS 3.0) added to every reply, in canonical form.

@@ -134,12 +134,15 @@ func (s *Server) writeError(w http.ResponseWriter, x *exchange, err error) {
 	var f *wusp.Fault
 	var missing *wusp.MissingError
 	var bad *wusp.ValueError
+	var over *wusp.LimitError
 	switch {
 	case errors.As(err, &f):
 	case errors.As(err, &missing):
 		f = wusp.NewFault(wusp.InvalidParameters, missing.Path)
 	case errors.As(err, &bad):
 		f = wusp.NewFault(wusp.InvalidParameters, bad.Path)
+	case errors.As(err, &over):
+		f = wusp.NewFault(wusp.InvalidParameters, over.Message())
 	default:
 		s.log.Error("operation failed", "op", x.op.Name, "err", err)
 		f = wusp.NewFault(wusp.InternalServerError, "")

@@ -99,7 +99,7 @@ func reqString(e *Element, p, name string) (string, error) {
 func parseInt(p, name, s string) (int, error) {
 	v, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil {
-		return 0, &ValueError{path(p, name), s, "int"}
+		return 0, &ValueError{path(p, name), truncated(s), "int"}
 	}
 	return v, nil
 }
@@ -127,7 +127,7 @@ func parseBool(p, name, s string) (bool, error) {
 	case "false", "0":
 		return false, nil
 	}
-	return false, &ValueError{path(p, name), s, "boolean"}
+	return false, &ValueError{path(p, name), truncated(s), "boolean"}
 }
 
 func reqBool(e *Element, p, name string) (bool, error) {
@@ -153,7 +153,7 @@ func parseTime(p, name, s string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, &ValueError{path(p, name), s, "dateTime"}
+	return time.Time{}, &ValueError{path(p, name), truncated(s), "dateTime"}
 }
 
 func reqTime(e *Element, p, name string) (time.Time, error) {
@@ -175,39 +175,88 @@ func optTime(e *Element, p, name string) (time.Time, error) {
 func parseBase64(p, name, s string) ([]byte, error) {
 	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
 	if err != nil {
-		return nil, &ValueError{path(p, name), s, "base64Binary"}
+		return nil, &ValueError{path(p, name), truncated(s), "base64Binary"}
 	}
 	return b, nil
 }
 
-// ints reads an ArrayOfInt; an absent or nil array is an empty slice.
-func ints(e *Element, p, name string) ([]int, error) {
+// ints reads an ArrayOfInt of a response; an absent or nil array is an
+// empty slice.
+func ints(e *Element, p, name string) ([]int, error) { return intsMax(e, p, name, MaxElements, false) }
+
+// intsMax reads an ArrayOfInt of at most max items; wsus marks a limit of
+// WSUS's own (see LimitError). Items are counted before anything is
+// allocated for them.
+func intsMax(e *Element, p, name string, max int, wsus bool) ([]int, error) {
 	arr := child(e, name)
 	if arr == nil {
 		return nil, nil
 	}
-	items := children(arr, "int")
-	out := make([]int, 0, len(items))
-	for _, it := range items {
-		v, err := strconv.Atoi(strings.TrimSpace(it.Text()))
+	n := countChildren(arr, "int")
+	if n > max {
+		return nil, &LimitError{Path: path(p, name), Limit: max, Unit: "items", WSUS: wsus}
+	}
+	out := make([]int, 0, n)
+	for c := arr.first; c != nil; c = c.next {
+		if c.Tag != "int" || c.nilled {
+			continue
+		}
+		v, err := strconv.Atoi(strings.TrimSpace(c.Text()))
 		if err != nil {
-			return nil, &ValueError{path(p, name) + ".int", it.Text(), "int"}
+			return nil, &ValueError{path(p, name) + ".int", truncated(c.Text()), "int"}
 		}
 		out = append(out, v)
 	}
 	return out, nil
 }
 
-func strs(e *Element, name, item string) []string {
+// countChildren counts the non-nil children with the local name.
+func countChildren(e *Element, name string) int {
+	n := 0
+	for c := e.first; c != nil; c = c.next {
+		if c.Tag == name && !c.nilled {
+			n++
+		}
+	}
+	return n
+}
+
+// strsMax reads an array of strings of at most maxItems items of at most
+// maxLen characters each.
+func strsMax(e *Element, p, name, item string, maxItems, maxLen int) ([]string, error) {
 	arr := child(e, name)
 	if arr == nil {
-		return nil
+		return nil, nil
 	}
-	out := []string{}
-	for _, it := range children(arr, item) {
-		out = append(out, it.Text())
+	n := countChildren(arr, item)
+	if n > maxItems {
+		return nil, &LimitError{Path: path(p, name), Limit: maxItems, Unit: "items"}
 	}
-	return out
+	out := make([]string, 0, n)
+	for c := arr.first; c != nil; c = c.next {
+		if c.Tag != item || c.nilled {
+			continue
+		}
+		if err := checkLen(path(p, name), item, c.Text(), maxLen); err != nil {
+			return nil, err
+		}
+		out = append(out, c.Text())
+	}
+	return out, nil
+}
+
+// reqStringMax and optStringMax read a string of at most max characters.
+func reqStringMax(e *Element, p, name string, max int) (string, error) {
+	s, err := reqString(e, p, name)
+	if err != nil {
+		return "", err
+	}
+	return s, checkLen(p, name, s, max)
+}
+
+func optStringMax(e *Element, p, name string, max int) (string, error) {
+	s := optString(e, name)
+	return s, checkLen(p, name, s, max)
 }
 
 // Writers. Elements are created without a prefix: they inherit the default
