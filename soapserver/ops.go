@@ -239,50 +239,16 @@ func (s *Server) syncUpdates(x *exchange, req *wusp.SyncUpdatesRequest) (wusp.Me
 		sess.SyncedThrough = res.MaxLastChange
 	}
 	return &wusp.SyncUpdatesResponse{Result: wusp.SyncInfo{
-		NewUpdates:            updateInfos(res.NewUpdates),
+		NewUpdates:            res.NewUpdates,
 		OutOfScopeRevisionIDs: res.OutOfScopeRevisionIDs,
-		ChangedUpdates:        updateInfos(res.ChangedUpdates),
+		ChangedUpdates:        res.ChangedUpdates,
 		Truncated:             res.Truncated,
 		NewCookie:             s.sealer.cookie(sess),
 	}}, nil
 }
 
-func updateInfos(in []scenarios.UpdateInfo) []wusp.UpdateInfo {
-	if in == nil {
-		return nil
-	}
-	out := make([]wusp.UpdateInfo, len(in))
-	for i, u := range in {
-		out[i] = wusp.UpdateInfo{ID: u.RevisionID, Deployment: deployment(u.Deployment), IsLeaf: u.IsLeaf, Xml: u.Xml}
-	}
-	return out
-}
-
-func deployment(d scenarios.Deployment) wusp.Deployment {
-	return wusp.Deployment{
-		ID: d.ID, Action: d.Action, Deadline: d.Deadline, IsAssigned: d.IsAssigned,
-		LastChangeTime: d.LastChangeTime, DownloadPriority: d.DownloadPriority,
-		AutoSelect: d.AutoSelect, AutoDownload: d.AutoDownload,
-		SupersedenceBehavior: d.SupersedenceBehavior, FlagBitmask: d.FlagBitmask,
-	}
-}
-
 func (s *Server) refreshCache(x *exchange, sess session, req *wusp.RefreshCacheRequest) wusp.Message {
-	ids := make([]scenarios.UpdateIdentity, len(req.GlobalIDs))
-	for i, g := range req.GlobalIDs {
-		ids[i] = scenarios.UpdateIdentity{UpdateID: g.UpdateID, RevisionNumber: g.RevisionNumber}
-	}
-	results := x.snap.world.Refresh(ids, sess.Groups)
-	out := &wusp.RefreshCacheResponse{Result: make([]wusp.RefreshCacheResult, len(results))}
-	for i, r := range results {
-		out.Result[i] = wusp.RefreshCacheResult{
-			RevisionID: r.RevisionID,
-			GlobalID:   wusp.UpdateIdentity{UpdateID: r.Identity.UpdateID, RevisionNumber: r.Identity.RevisionNumber},
-			IsLeaf:     r.IsLeaf,
-			Deployment: deployment(r.Deployment.ForProtocol(sess.Protocol)),
-		}
-	}
-	return out
+	return &wusp.RefreshCacheResponse{Result: x.snap.world.Refresh(req.GlobalIDs, sess.Groups, sess.Protocol)}
 }
 
 func (s *Server) getExtendedUpdateInfo(x *exchange, req *wusp.GetExtendedUpdateInfoRequest) (wusp.Message, error) {
@@ -290,14 +256,7 @@ func (s *Server) getExtendedUpdateInfo(x *exchange, req *wusp.GetExtendedUpdateI
 		return nil, f
 	}
 	updates, outOfScope := x.snap.world.ExtendedInfo(req.RevisionIDs, req.InfoTypes, req.Locales)
-	res := wusp.ExtendedUpdateInfo{OutOfScopeRevisionIDs: outOfScope}
-	if updates != nil {
-		res.Updates = make([]wusp.UpdateData, len(updates))
-		for i, u := range updates {
-			res.Updates[i] = wusp.UpdateData{ID: u.RevisionID, Xml: u.Xml}
-		}
-	}
-	return &wusp.GetExtendedUpdateInfoResponse{Result: res}, nil
+	return &wusp.GetExtendedUpdateInfoResponse{Result: wusp.ExtendedUpdateInfo{Updates: updates, OutOfScopeRevisionIDs: outOfScope}}, nil
 }
 
 // getFileLocations answers MS-WUSP §3.1.5.10. The mock's catalog carries

@@ -1,7 +1,6 @@
 package soapserver
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -85,7 +84,8 @@ type Server struct {
 	// server log.
 	thread  atomic.Uint32
 	threads [24]string
-	bufs    sync.Pool
+	// scratch holds *scratch: what an exchange borrows (see scratch).
+	scratch sync.Pool
 
 	// mu serialises the writers of snap, base and rules (the admin API and
 	// the Go methods over it); readers never take it.
@@ -153,7 +153,7 @@ func New(world *scenarios.World, cfg Config) (*Server, error) {
 	for i := range s.threads {
 		s.threads[i] = "w3wp." + strconv.Itoa(i+1)
 	}
-	s.bufs.New = func() any { return new(bytes.Buffer) }
+	s.scratch.New = func() any { return new(scratch) }
 	s.admin = s.adminMux()
 	s.SetWorld(world)
 	return s, nil

@@ -2,6 +2,7 @@ package wusp
 
 import (
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -88,11 +89,12 @@ func checkLen(p, name, s string, max int) error {
 	return nil
 }
 
-// truncated shortens a value quoted in an error to what a reader needs.
+// truncated shortens a value quoted in an error to what a reader needs,
+// as a copy: s may be a view into a Document.
 func truncated(s string) string {
 	const keep = 64
 	if len(s) <= keep {
-		return s
+		return strings.Clone(s)
 	}
 	for i := keep; i > keep-utf8.UTFMax; i-- {
 		if utf8.RuneStart(s[i]) {

@@ -408,6 +408,8 @@ func (r *GetExtendedUpdateInfoRequest) readXML(e *Element) (err error) {
 type UpdateData struct {
 	ID  int
 	Xml string
+	// encoded is the element ready-made (CacheEncoding), or nil.
+	encoded []byte
 }
 
 // ExtendedUpdateInfo is the result of GetExtendedUpdateInfo.
@@ -480,7 +482,7 @@ func (r *GetFileLocationsRequest) readXML(e *Element) (err error) {
 		return &LimitError{Path: "fileDigests", Limit: MaxFileDigests, Unit: "items"}
 	}
 	for _, el := range children(arr, "base64Binary") {
-		d, err := parseBase64("fileDigests", "base64Binary", el.Text())
+		d, err := parseBase64("fileDigests", "base64Binary", el.text)
 		if err != nil {
 			return err
 		}

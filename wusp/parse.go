@@ -4,11 +4,111 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"github.com/orisano/gosax"
 )
 
-// parseTree builds the Element tree of a message with the gosax tokenizer.
+// MaxElements bounds the elements of one message. The largest request a
+// WSUS 3.0 server accepted, SyncUpdates with 22,000 cached update IDs and
+// 400 installed non-leaf IDs (ClientWebService's web.config), has about
+// 22,500; the bound keeps a body of empty elements from costing more than a
+// few megabytes of tree.
+const MaxElements = 1 << 16
+
+// Document parses messages into Element trees and owns the memory behind
+// them: the tokenizer's copy of the body, which names and text point into,
+// and the Elements themselves. A Document is reused: each parse overwrites
+// the tree of the one before, so a server keeps Documents in a pool and
+// parses every request without building a tree from scratch. The zero
+// Document is ready to use; it is not safe for concurrent use.
+type Document struct {
+	r      *gosax.Reader
+	bufCap int // the capacity of r's buffer
+	src    bytes.Reader
+	// chunks hold the Elements, chunkSize each: the tree grows with what
+	// was parsed, never with what the body might hold, and an Element never
+	// moves once handed out.
+	chunks [][]Element
+	used   int
+	stack  []*Element
+	// texts[i] gathers the character data of stack[i] (see levelText).
+	texts []levelText
+	ns    []nsDecl
+}
+
+const chunkSize = 256
+
+// levelText is the character data of one open element. Text in one piece,
+// the usual case, stays a view into the tokenizer's buffer; text split by
+// comments, processing instructions or CDATA sections is appended to buf
+// and copied once when the element ends, so joining costs linear time.
+type levelText struct {
+	first  []byte
+	buf    []byte
+	pieces int
+}
+
+// Reuse bounds what a Document keeps between parses, so one large request
+// does not pin its memory in a pool.
+const (
+	maxKeptBuffer = 64 << 10
+	maxKeptChunks = 8
+)
+
+// Clear drops the tree and any oversized buffers; the Document stays ready
+// for the next parse. Elements read from it must not be used afterwards.
+func (d *Document) Clear() {
+	for i, c := range d.chunks {
+		if i*chunkSize >= d.used {
+			break
+		}
+		clear(c[:min(chunkSize, d.used-i*chunkSize)])
+	}
+	d.used = 0
+	if len(d.chunks) > maxKeptChunks {
+		d.chunks = d.chunks[:maxKeptChunks]
+	}
+	clear(d.stack[:cap(d.stack)])
+	d.stack = d.stack[:0]
+	for i := range d.texts {
+		d.texts[i].first = nil
+		if cap(d.texts[i].buf) > maxKeptBuffer {
+			d.texts[i].buf = nil
+		}
+	}
+	clear(d.ns[:cap(d.ns)])
+	d.ns = d.ns[:0]
+	if d.r != nil && d.bufCap > maxKeptBuffer {
+		d.r = nil
+	}
+	d.src.Reset(nil)
+}
+
+// next returns a zeroed Element, or nil past MaxElements.
+func (d *Document) next() *Element {
+	if d.used == MaxElements {
+		return nil
+	}
+	i := d.used / chunkSize
+	if i == len(d.chunks) {
+		d.chunks = append(d.chunks, make([]Element, chunkSize))
+	}
+	el := &d.chunks[i][d.used%chunkSize]
+	d.used++
+	return el
+}
+
+// view is a string over b without a copy: b belongs to the Document and is
+// not written again until the next parse.
+func view(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// parse builds the Element tree of a message with the gosax tokenizer.
 //
 // etree's reader goes through encoding/xml, which made parsing 60% of the
 // cost of a SyncUpdates fault in the server's profile (README,
@@ -16,32 +116,31 @@ import (
 // faster. gosax checks little, so the well-formedness rules a SOAP request
 // must meet are enforced here: one root, balanced and matching tags, quoted
 // attribute values, known entities, no text outside the root, no DTD (SOAP
-// 1.1 §3 forbids one, which also rules out entity expansion), and nesting no
-// deeper than maxDepth. FuzzParseTree checks the result against etree's
-// own reader.
-func parseTree(b []byte, maxDepth int) (*Element, error) {
+// 1.1 §3 forbids one, which also rules out entity expansion), nesting no
+// deeper than maxDepth and no more than MaxElements elements.
+// FuzzParseTree checks the result against etree's own reader.
+func (d *Document) parse(b []byte, maxDepth int) (*Element, error) {
+	d.Clear()
 	// gosax wants room for a further 1 KiB read after the document, to see
-	// its end; with that room it never reallocates.
-	r := gosax.NewReaderBuf(bytes.NewReader(b), make([]byte, 0, len(b)+1100))
-	var (
-		nodes elementArena
-		root  *Element
-		stack = make([]*Element, 0, 16)
-		// texts[i] gathers the character data of stack[i]: text split by
-		// comments, processing instructions or CDATA sections is appended
-		// here and becomes one string when the element ends, so joining
-		// costs time linear in the text.
-		texts = make([][]byte, 0, 16)
-	)
+	// its end; with that room it never moves what it has read, so the views
+	// into its buffer stay valid.
+	d.src.Reset(b)
+	if need := len(b) + 1100; d.r == nil || d.bufCap < need {
+		d.bufCap = max(need, 4096)
+		d.r = gosax.NewReaderBuf(&d.src, make([]byte, 0, d.bufCap))
+	} else {
+		d.r.Reset(&d.src)
+	}
+	var root *Element
 	for {
-		ev, err := r.Event()
+		ev, err := d.r.Event()
 		if err != nil {
 			return nil, syntaxErr(err.Error())
 		}
 		switch ev.Type() {
 		case gosax.EventEOF:
-			if len(stack) > 0 {
-				return nil, syntaxErr(fmt.Sprintf("unexpected end of input: <%s> is not closed", stack[len(stack)-1].FullTag()))
+			if len(d.stack) > 0 {
+				return nil, syntaxErr(fmt.Sprintf("unexpected end of input: <%s> is not closed", d.stack[len(d.stack)-1].FullTag()))
 			}
 			if root == nil {
 				return nil, syntaxErr("no root element")
@@ -49,46 +148,51 @@ func parseTree(b []byte, maxDepth int) (*Element, error) {
 			return root, nil
 
 		case gosax.EventStart:
-			el := nodes.next()
+			el := d.next()
 			if el == nil {
 				return nil, syntaxErr(fmt.Sprintf("more than %d elements", MaxElements))
 			}
-			selfClosing, err := startElement(el, ev.Bytes)
+			selfClosing, err := d.startElement(el, ev.Bytes)
 			if err != nil {
 				return nil, err
 			}
 			switch {
-			case len(stack) > 0:
-				stack[len(stack)-1].addChild(el)
+			case len(d.stack) > 0:
+				d.stack[len(d.stack)-1].addChild(el)
 			case root != nil:
 				return nil, syntaxErr("more than one root element")
 			default:
 				root = el
 			}
 			if !selfClosing {
-				if len(stack) == maxDepth {
+				if len(d.stack) == maxDepth {
 					return nil, syntaxErr(fmt.Sprintf("elements nested deeper than %d levels", maxDepth))
 				}
-				stack = append(stack, el)
-				if len(texts) < len(stack) {
-					texts = append(texts, nil)
+				d.stack = append(d.stack, el)
+				if len(d.texts) < len(d.stack) {
+					d.texts = append(d.texts, levelText{})
 				}
-				texts[len(stack)-1] = texts[len(stack)-1][:0]
+				t := &d.texts[len(d.stack)-1]
+				t.first, t.buf, t.pieces = nil, t.buf[:0], 0
 			}
 
 		case gosax.EventEnd:
 			name, _ := gosax.Name(ev.Bytes)
-			if len(stack) == 0 {
+			if len(d.stack) == 0 {
 				return nil, syntaxErr(fmt.Sprintf("unexpected end tag </%s>", name))
 			}
-			top := stack[len(stack)-1]
+			top := d.stack[len(d.stack)-1]
 			if !sameName(top, name) {
 				return nil, syntaxErr(fmt.Sprintf("element <%s> closed by </%s>", top.FullTag(), name))
 			}
-			if t := texts[len(stack)-1]; len(t) > 0 {
-				top.text = string(t)
+			switch t := &d.texts[len(d.stack)-1]; t.pieces {
+			case 1:
+				top.text = view(t.first)
+			case 0:
+			default:
+				top.text = string(t.buf)
 			}
-			stack = stack[:len(stack)-1]
+			d.stack = d.stack[:len(d.stack)-1]
 
 		case gosax.EventText, gosax.EventCData:
 			text := ev.Bytes
@@ -100,10 +204,19 @@ func parseTree(b []byte, maxDepth int) (*Element, error) {
 			if len(bytes.TrimSpace(text)) == 0 {
 				continue // indentation between elements carries nothing
 			}
-			if len(stack) == 0 {
+			if len(d.stack) == 0 {
 				return nil, syntaxErr("text outside the root element")
 			}
-			texts[len(stack)-1] = append(texts[len(stack)-1], text...)
+			t := &d.texts[len(d.stack)-1]
+			switch t.pieces {
+			case 0:
+				t.first = text
+			case 1:
+				t.buf = append(append(t.buf[:0], t.first...), text...)
+			default:
+				t.buf = append(t.buf, text...)
+			}
+			t.pieces++
 
 		case gosax.EventDocType:
 			return nil, syntaxErr("a SOAP message must not contain a document type declaration")
@@ -113,49 +226,22 @@ func parseTree(b []byte, maxDepth int) (*Element, error) {
 	}
 }
 
-// MaxElements bounds the elements of one message. The largest request a
-// WSUS 3.0 server accepted, SyncUpdates with 22,000 cached update IDs and
-// 400 installed non-leaf IDs (ClientWebService's web.config), has about
-// 22,500; the bound keeps a body of empty elements from costing more than a
-// few megabytes of tree.
-const MaxElements = 1 << 16
-
-// elementArena hands out the Elements of one tree. It grows in chunks, so
-// it holds what the parser has read, never what the body might hold, and
-// an Element never moves once handed out: the tree's pointers stay valid.
-type elementArena struct {
-	chunk []Element
-	n     int
-}
-
-// next returns a zeroed Element, or nil past MaxElements.
-func (a *elementArena) next() *Element {
-	if a.n == MaxElements {
-		return nil
-	}
-	if len(a.chunk) == cap(a.chunk) {
-		a.chunk = make([]Element, 0, min(max(2*cap(a.chunk), 16), 1024))
-	}
-	a.n++
-	a.chunk = a.chunk[:len(a.chunk)+1]
-	return &a.chunk[len(a.chunk)-1]
-}
-
 func syntaxErr(msg string) *SyntaxError { return &SyntaxError{errors.New(msg)} }
 
 // startElement fills el from "<p:name a='v' ...>". Of the attributes only
 // what a reader needs is kept: namespace declarations and xsi:nil.
-func startElement(el *Element, raw []byte) (selfClosing bool, err error) {
+func (d *Document) startElement(el *Element, raw []byte) (selfClosing bool, err error) {
 	selfClosing = bytes.HasSuffix(raw, []byte("/>"))
 	name, rest := gosax.Name(raw)
 	if !validQName(name) {
 		return false, syntaxErr(fmt.Sprintf("invalid element name %q", name))
 	}
 	if i := bytes.IndexByte(name, ':'); i >= 0 {
-		el.Space, el.Tag = string(name[:i]), string(name[i+1:])
+		el.Space, el.Tag = view(name[:i]), view(name[i+1:])
 	} else {
-		el.Tag = string(name)
+		el.Tag = view(name)
 	}
+	nsStart := len(d.ns)
 	for {
 		var a gosax.Attribute
 		a, rest, err = gosax.NextAttribute(rest)
@@ -163,6 +249,9 @@ func startElement(el *Element, raw []byte) (selfClosing bool, err error) {
 			return false, syntaxErr(fmt.Sprintf("<%s>: %v", name, err))
 		}
 		if len(a.Key) == 0 || (len(a.Key) == 1 && a.Key[0] == '/') {
+			if len(d.ns) > nsStart {
+				el.ns = d.ns[nsStart:len(d.ns):len(d.ns)]
+			}
 			return selfClosing, nil
 		}
 		if len(a.Value) < 2 {
@@ -174,9 +263,9 @@ func startElement(el *Element, raw []byte) (selfClosing bool, err error) {
 		}
 		switch key := a.Key; {
 		case string(key) == "xmlns":
-			el.ns = append(el.ns, nsDecl{"", string(v)})
+			d.ns = append(d.ns, nsDecl{"", view(v)})
 		case bytes.HasPrefix(key, []byte("xmlns:")):
-			el.ns = append(el.ns, nsDecl{string(key[len("xmlns:"):]), string(v)})
+			d.ns = append(d.ns, nsDecl{view(key[len("xmlns:"):]), view(v)})
 		case string(key) == "nil" || bytes.HasSuffix(key, []byte(":nil")):
 			el.nilled = string(v) == "1" || string(v) == "true"
 		}

@@ -37,7 +37,7 @@ func renderEtree(e *etree.Element, b *strings.Builder) {
 }
 
 func renderOurs(e *Element, b *strings.Builder) {
-	fmt.Fprintf(b, "{%s}%s nil=%v %q(", e.NamespaceURI(), e.Tag, e.nilled, strings.TrimSpace(e.Text()))
+	fmt.Fprintf(b, "{%s}%s nil=%v %q(", e.NamespaceURI(), e.Tag, e.nilled, strings.TrimSpace(e.text))
 	for _, c := range e.ChildElements() {
 		renderOurs(c, b)
 	}
@@ -60,7 +60,7 @@ func FuzzParseTree(f *testing.F) {
 	f.Add([]byte(`<a xmlns="u" x:y='1' xmlns:x="v"><b>&lt;t&gt; &amp; &#65;&#x42;</b><![CDATA[<raw>]]><!-- c --><c/></a>`))
 	f.Add([]byte(`<?xml version="1.0"?><r><s>one</s> two <s>three</s></r>`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		ours, ourErr := parseTree(b, 64)
+		ours, ourErr := new(Document).parse(b, 64)
 		doc := etree.NewDocument()
 		refErr := doc.ReadFromBytes(b)
 		if refErr != nil || doc.Root() == nil || len(doc.ChildElements()) != 1 {
@@ -103,7 +103,7 @@ func allocated(f func()) uint64 {
 func TestParseTreeAllocatesForWhatItRead(t *testing.T) {
 	body := bytes.Repeat([]byte{'<'}, 1<<20)
 	var err error
-	got := allocated(func() { _, err = parseTree(body, DefaultMaxDepth) })
+	got := allocated(func() { _, err = new(Document).parse(body, DefaultMaxDepth) })
 	if err == nil {
 		t.Fatal("a body of '<' parsed")
 	}
@@ -126,7 +126,7 @@ func TestParseTreeJoinsSplitTextLinearly(t *testing.T) {
 	b.WriteString("</clientId>")
 	var root *Element
 	var err error
-	got := allocated(func() { root, err = parseTree(b.Bytes(), DefaultMaxDepth) })
+	got := allocated(func() { root, err = new(Document).parse(b.Bytes(), DefaultMaxDepth) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestParseTreeJoinsSplitTextLinearly(t *testing.T) {
 func TestParseTreeBoundsElementCount(t *testing.T) {
 	body := []byte("<r>" + strings.Repeat("<a/>", 200_000) + "</r>")
 	var err error
-	got := allocated(func() { _, err = parseTree(body, DefaultMaxDepth) })
+	got := allocated(func() { _, err = new(Document).parse(body, DefaultMaxDepth) })
 	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("more than %d elements", MaxElements)) {
 		t.Fatalf("err = %v, want the element limit named", err)
 	}

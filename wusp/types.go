@@ -20,7 +20,7 @@ func (c *Cookie) readXML(e *Element, p string) (err error) {
 	if c.Expiration, err = optTime(e, p, "Expiration"); err != nil {
 		return err
 	}
-	s, err := reqStringMax(e, p, "EncryptedData", MaxCookieLength)
+	s, err := reqTextMax(e, p, "EncryptedData", MaxCookieLength)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (a *AuthorizationCookie) readXML(e *Element, p string) (err error) {
 	if a.PlugInID, err = optStringMax(e, p, "PlugInId", MaxNameLength); err != nil {
 		return err
 	}
-	s, err := reqStringMax(e, p, "CookieData", MaxCookieLength)
+	s, err := reqTextMax(e, p, "CookieData", MaxCookieLength)
 	if err != nil {
 		return err
 	}
@@ -290,6 +290,8 @@ type UpdateInfo struct {
 	Deployment Deployment
 	IsLeaf     bool
 	Xml        string
+	// encoded is the element ready-made (CacheEncoding), or nil.
+	encoded []byte
 }
 
 func (u UpdateInfo) appendXML(e *etree.Element) {

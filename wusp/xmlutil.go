@@ -86,11 +86,18 @@ func optString(e *Element, name string) string {
 }
 
 func reqString(e *Element, p, name string) (string, error) {
+	s, err := reqText(e, p, name)
+	return strings.Clone(s), err
+}
+
+// reqText is the text of a required child as a view into the Document, for
+// readers that parse it rather than keep it.
+func reqText(e *Element, p, name string) (string, error) {
 	c, err := reqChild(e, p, name)
 	if err != nil {
 		return "", err
 	}
-	return c.Text(), nil
+	return c.text, nil
 }
 
 // The parse functions take the element's parent path and name apart and
@@ -105,7 +112,7 @@ func parseInt(p, name, s string) (int, error) {
 }
 
 func reqInt(e *Element, p, name string) (int, error) {
-	s, err := reqString(e, p, name)
+	s, err := reqText(e, p, name)
 	if err != nil {
 		return 0, err
 	}
@@ -117,7 +124,7 @@ func optInt(e *Element, p, name string) (int, error) {
 	if c == nil {
 		return 0, nil
 	}
-	return parseInt(p, name, c.Text())
+	return parseInt(p, name, c.text)
 }
 
 func parseBool(p, name, s string) (bool, error) {
@@ -131,7 +138,7 @@ func parseBool(p, name, s string) (bool, error) {
 }
 
 func reqBool(e *Element, p, name string) (bool, error) {
-	s, err := reqString(e, p, name)
+	s, err := reqText(e, p, name)
 	if err != nil {
 		return false, err
 	}
@@ -143,7 +150,7 @@ func optBool(e *Element, p, name string) (bool, error) {
 	if c == nil {
 		return false, nil
 	}
-	return parseBool(p, name, c.Text())
+	return parseBool(p, name, c.text)
 }
 
 func parseTime(p, name, s string) (time.Time, error) {
@@ -157,7 +164,7 @@ func parseTime(p, name, s string) (time.Time, error) {
 }
 
 func reqTime(e *Element, p, name string) (time.Time, error) {
-	s, err := reqString(e, p, name)
+	s, err := reqText(e, p, name)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -169,7 +176,7 @@ func optTime(e *Element, p, name string) (time.Time, error) {
 	if c == nil {
 		return time.Time{}, nil
 	}
-	return parseTime(p, name, c.Text())
+	return parseTime(p, name, c.text)
 }
 
 func parseBase64(p, name, s string) ([]byte, error) {
@@ -201,9 +208,9 @@ func intsMax(e *Element, p, name string, max int, wsus bool) ([]int, error) {
 		if c.Tag != "int" || c.nilled {
 			continue
 		}
-		v, err := strconv.Atoi(strings.TrimSpace(c.Text()))
+		v, err := strconv.Atoi(strings.TrimSpace(c.text))
 		if err != nil {
-			return nil, &ValueError{path(p, name) + ".int", truncated(c.Text()), "int"}
+			return nil, &ValueError{path(p, name) + ".int", truncated(c.text), "int"}
 		}
 		out = append(out, v)
 	}
@@ -237,7 +244,7 @@ func strsMax(e *Element, p, name, item string, maxItems, maxLen int) ([]string, 
 		if c.Tag != item || c.nilled {
 			continue
 		}
-		if err := checkLen(path(p, name), item, c.Text(), maxLen); err != nil {
+		if err := checkLen(path(p, name), item, c.text, maxLen); err != nil {
 			return nil, err
 		}
 		out = append(out, c.Text())
@@ -247,16 +254,31 @@ func strsMax(e *Element, p, name, item string, maxItems, maxLen int) ([]string, 
 
 // reqStringMax and optStringMax read a string of at most max characters.
 func reqStringMax(e *Element, p, name string, max int) (string, error) {
-	s, err := reqString(e, p, name)
+	s, err := reqTextMax(e, p, name, max)
+	return strings.Clone(s), err
+}
+
+// reqTextMax is reqText bounded to max characters.
+func reqTextMax(e *Element, p, name string, max int) (string, error) {
+	s, err := reqText(e, p, name)
 	if err != nil {
 		return "", err
 	}
-	return s, checkLen(p, name, s, max)
+	if err := checkLen(p, name, s, max); err != nil {
+		return "", err
+	}
+	return s, nil
 }
 
 func optStringMax(e *Element, p, name string, max int) (string, error) {
-	s := optString(e, name)
-	return s, checkLen(p, name, s, max)
+	var s string
+	if c := child(e, name); c != nil {
+		s = c.text
+	}
+	if err := checkLen(p, name, s, max); err != nil {
+		return "", err
+	}
+	return strings.Clone(s), nil
 }
 
 // Writers. Elements are created without a prefix: they inherit the default
@@ -308,5 +330,7 @@ func addStrs(parent *etree.Element, name, item string, v []string) {
 // up to seven fractional digits with trailing zeros dropped, and a Z
 // (e.g. 2006-05-26T16:58:01.8749472Z, MS-WUSP §4 samples).
 func FormatDateTime(t time.Time) string {
-	return t.UTC().Truncate(100 * time.Nanosecond).Format("2006-01-02T15:04:05.9999999Z07:00")
+	return t.UTC().Truncate(100 * time.Nanosecond).Format(dateTimeLayout)
 }
+
+const dateTimeLayout = "2006-01-02T15:04:05.9999999Z07:00"
