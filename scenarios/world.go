@@ -402,6 +402,9 @@ func pickRow(rows []DeploymentRow) DeploymentRow {
 func (w *World) planFor(names []string) *plan {
 	var extra []int
 	for _, name := range names {
+		if strings.EqualFold(name, AllComputers) {
+			continue // every client's group: no lower-casing on the hot path
+		}
 		g, ok := w.groups[strings.ToLower(name)]
 		if !ok || g == 0 {
 			continue

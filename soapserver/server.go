@@ -262,8 +262,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, v := range snap.headers {
 		w.Header()[k] = v
 	}
-	p := strings.ToLower(r.URL.Path)
-	if p == "/healthz" {
+	p := r.URL.Path
+	if strings.EqualFold(p, "/healthz") {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
 		return
@@ -290,17 +290,18 @@ type endpoint struct {
 	wsdl    string // file under fixtures/wsdl
 }
 
-// lookupEndpoint matches a lower-cased path. IIS matched paths without
-// regard to case, and WUA writes client.asmx where the spec says Client.asmx.
-func lookupEndpoint(lower string) (endpoint, bool) {
-	switch lower {
-	case "/simpleauthwebservice/simpleauth.asmx":
+// lookupEndpoint matches a path without regard to case, as IIS did: WUA
+// writes client.asmx where the spec says Client.asmx.
+func lookupEndpoint(path string) (endpoint, bool) {
+	switch {
+	case strings.EqualFold(path, "/simpleauthwebservice/simpleauth.asmx"):
 		return endpoint{wusp.SimpleAuth, "SimpleAuth.wsdl"}, true
-	case "/clientwebservice/client.asmx":
+	case strings.EqualFold(path, "/clientwebservice/client.asmx"):
 		return endpoint{wusp.ClientService, "Client.wsdl"}, true
 	// MS-WUSP §2.1 names ReportingWebService.asmx; its own WSDL's address
 	// says WebService.asmx. Both are answered.
-	case "/reportingwebservice/reportingwebservice.asmx", "/reportingwebservice/webservice.asmx":
+	case strings.EqualFold(path, "/reportingwebservice/reportingwebservice.asmx"),
+		strings.EqualFold(path, "/reportingwebservice/webservice.asmx"):
 		return endpoint{wusp.Reporting, "Reporting.wsdl"}, true
 	}
 	return endpoint{}, false

@@ -170,23 +170,21 @@ func trimQuotes(v string) string {
 // InvalidParameters naming the element; anything unexpected becomes
 // InternalServerError, as an unhandled exception in WSUS did.
 func (s *Server) writeError(w http.ResponseWriter, x *exchange, err error) {
-	var f *wusp.Fault
-	var missing *wusp.MissingError
-	var bad *wusp.ValueError
-	var over *wusp.LimitError
-	switch {
-	case errors.As(err, &f):
-	case errors.As(err, &missing):
-		f = wusp.NewFault(wusp.InvalidParameters, missing.Path)
-	case errors.As(err, &bad):
-		f = wusp.NewFault(wusp.InvalidParameters, bad.Path)
-	case errors.As(err, &over):
-		f = wusp.NewFault(wusp.InvalidParameters, over.Message())
+	// The handlers return these unwrapped: a type switch answers the
+	// KB954960 fault without the allocations errors.As costs.
+	switch e := err.(type) {
+	case *wusp.Fault:
+		s.writeFault(w, x, e)
+	case *wusp.MissingError:
+		s.writeFault(w, x, wusp.NewFault(wusp.InvalidParameters, e.Path))
+	case *wusp.ValueError:
+		s.writeFault(w, x, wusp.NewFault(wusp.InvalidParameters, e.Path))
+	case *wusp.LimitError:
+		s.writeFault(w, x, wusp.NewFault(wusp.InvalidParameters, e.Message()))
 	default:
 		s.log.Error("operation failed", "op", x.op.Name, "err", err)
-		f = wusp.NewFault(wusp.InternalServerError, "")
+		s.writeFault(w, x, wusp.NewFault(wusp.InternalServerError, ""))
 	}
-	s.writeFault(w, x, f)
 }
 
 // writeFault is the one place a WSUS fault leaves the server: it completes
