@@ -3,8 +3,10 @@ package soapserver
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"testing"
 
 	"github.com/wsusmock/wsusmock/scenarios"
@@ -18,7 +20,12 @@ import (
 // multiple of the floor's, measured in the same run. Figures are in the
 // README ("Performance"); run with
 //
-//	go test ./soapserver -run '^$' -bench HotPath -benchmem -cpu 1
+//	go test ./soapserver -run '^$' -bench . -benchmem
+//
+// BenchmarkHotPath calls the handlers directly (add -cpu 1 for one core);
+// BenchmarkLoopback goes through net/http on loopback with 16 keep-alive
+// clients, as a load run does, and reports the share of the floor's
+// throughput each request reaches (floor-share; 1 is the floor's own).
 
 // discard is a ResponseWriter that keeps nothing, so the benchmarks measure
 // the handler rather than a recorder's buffer.
@@ -132,4 +139,52 @@ func callBytes(b *testing.B, r hotRequest) []byte {
 	rec := httptest.NewRecorder()
 	r.server.ServeHTTP(rec, req)
 	return rec.Body.Bytes()
+}
+
+// BenchmarkLoopback serves the floor and the server with net/http on
+// loopback and sends them the hot requests from 16 concurrent keep-alive
+// clients in this process: the same comparison as a load run against
+// "wsusmock floor" and "wsusmock serve", in one command. floor-share is the
+// server's throughput as a share of the floor's.
+func BenchmarkLoopback(b *testing.B) {
+	const path = "/ClientWebService/client.asmx"
+	reqs := hotRequests(b)
+	floor := httptest.NewServer(Floor(callBytes(b, reqs[0])))
+	defer floor.Close()
+	var floorNs float64
+	run := func(b *testing.B, url string, r hotRequest) {
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+		defer client.CloseIdleConnections()
+		b.ReportAllocs()
+		b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				req, _ := http.NewRequest(http.MethodPost, url+path, bytes.NewReader(r.body))
+				req.Header["Soapaction"] = []string{r.op.QuotedSOAPAction()}
+				req.Header["Content-Type"] = []string{"text/xml; charset=utf-8"}
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+	}
+	b.Run("Floor", func(b *testing.B) {
+		run(b, floor.URL, reqs[0])
+		floorNs = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+	})
+	for _, r := range reqs[:3] {
+		srv := httptest.NewServer(r.server)
+		b.Run(r.name, func(b *testing.B) {
+			run(b, srv.URL, r)
+			if floorNs > 0 {
+				b.ReportMetric(floorNs/(float64(b.Elapsed().Nanoseconds())/float64(b.N)), "floor-share")
+			}
+		})
+		srv.Close()
+	}
 }

@@ -196,6 +196,9 @@ func (d *Document) parse(b []byte, maxDepth int) (*Element, error) {
 
 		case gosax.EventText, gosax.EventCData:
 			text := ev.Bytes
+			if isSpace(text) {
+				continue // indentation between elements carries nothing
+			}
 			if ev.Type() == gosax.EventCData {
 				text = bytes.TrimSuffix(bytes.TrimPrefix(text, []byte("<![CDATA[")), []byte("]]>"))
 			} else if text, err = gosax.Unescape(text); err != nil {
@@ -224,6 +227,17 @@ func (d *Document) parse(b []byte, maxDepth int) (*Element, error) {
 		// Comments and processing instructions (the XML declaration) carry
 		// nothing a SOAP server reads.
 	}
+}
+
+// isSpace reports whether b is XML white space only, the indentation most
+// text events of an indented request are.
+func isSpace(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\n' && c != '\r' && c != '\t' {
+			return false
+		}
+	}
+	return true
 }
 
 func syntaxErr(msg string) *SyntaxError { return &SyntaxError{errors.New(msg)} }
