@@ -243,17 +243,37 @@ func isSpace(b []byte) bool {
 func syntaxErr(msg string) *SyntaxError { return &SyntaxError{errors.New(msg)} }
 
 // startElement fills el from "<p:name a='v' ...>". Of the attributes only
-// what a reader needs is kept: namespace declarations and xsi:nil.
+// what a reader needs is kept: namespace declarations and xsi:nil. The name
+// is scanned here in one pass (most elements of a request have no
+// attributes, and this is the parser's busiest function).
 func (d *Document) startElement(el *Element, raw []byte) (selfClosing bool, err error) {
-	selfClosing = bytes.HasSuffix(raw, []byte("/>"))
-	name, rest := gosax.Name(raw)
+	raw = bytes.TrimSuffix(raw, []byte(">"))
+	selfClosing = len(raw) > 0 && raw[len(raw)-1] == '/'
+	i, colon := 1, -1
+	for ; i < len(raw); i++ {
+		c := raw[i]
+		if c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '/' {
+			break
+		}
+		if c == ':' && colon < 0 {
+			colon = i
+		}
+	}
+	name := raw[min(1, len(raw)):i]
 	if !validQName(name) {
 		return false, syntaxErr(fmt.Sprintf("invalid element name %q", name))
 	}
-	if i := bytes.IndexByte(name, ':'); i >= 0 {
-		el.Space, el.Tag = view(name[:i]), view(name[i+1:])
+	if colon > 0 {
+		el.Space, el.Tag = view(raw[1:colon]), view(raw[colon+1:i])
 	} else {
 		el.Tag = view(name)
+	}
+	rest := raw[i:]
+	if selfClosing {
+		rest = rest[:len(rest)-1]
+	}
+	if isSpace(rest) {
+		return selfClosing, nil
 	}
 	nsStart := len(d.ns)
 	for {
@@ -262,7 +282,7 @@ func (d *Document) startElement(el *Element, raw []byte) (selfClosing bool, err 
 		if err != nil {
 			return false, syntaxErr(fmt.Sprintf("<%s>: %v", name, err))
 		}
-		if len(a.Key) == 0 || (len(a.Key) == 1 && a.Key[0] == '/') {
+		if len(a.Key) == 0 {
 			if len(d.ns) > nsStart {
 				el.ns = d.ns[nsStart:len(d.ns):len(d.ns)]
 			}
