@@ -10,6 +10,7 @@ require (
 	github.com/orisano/gosax v1.1.4
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/text v0.38.0
+	gopkg.in/natefinch/lumberjack.v2 v2.2.1
 )
 
 require (

@@ -95,7 +95,7 @@ func newClientAnalyzer() *clientAnalyzer {
 func (c *clientAnalyzer) line(n int, raw string, e wsuslog.Entry) {
 	key := threadKey{e.PID, e.TID}
 	text := strings.TrimSpace(e.Text)
-	ev := Evidence{Line: n, Text: raw}
+	ev := evidence(n, raw)
 
 	if b := c.pending[key]; b != nil {
 		if c.absorb(b, e.Component, text, ev) {

@@ -31,8 +31,23 @@
 // the kind with more such lines wins. A file with neither is
 // VerdictUnrecognised, as are Windows 10 logs (Get-WindowsUpdateLog
 // writes another layout) and any text that merely quotes log lines
-// inside other text. A line longer than 1 MiB ends the analysis with a
-// note; what was read up to it still counts.
+// inside other text.
+//
+// A line longer than wsuslog.MaxLineSize (1 MiB) does not stop the
+// analysis: its first 1 MiB is read like any other line, the rest is
+// skipped with a note, and the lines after it are read as usual. Every
+// Evidence line is shown with control characters escaped and is cut at
+// MaxEvidenceText with a "[truncated: N more bytes]" marker.
+//
+// # Inputs not read in full
+//
+// The detector never calls a log clean, or recovered, when it has not
+// read all of it: a log whose reader failed part-way (Analyze returns
+// the error with the Report) or that has a line read only in part gets
+// VerdictIncomplete instead, its Summary saying what the lines read
+// show. What was read can still prove a fault: such a log is affected or
+// other-soap-fault as usual. An input that cannot be read at all is
+// VerdictIncomplete with the error.
 //
 // # WindowsUpdate.log rules
 //
@@ -83,6 +98,9 @@
 //   - VerdictOtherSOAPFault: a SOAP fault, none of them a 954960 fault.
 //   - VerdictClean: a WindowsUpdate.log without SOAP faults.
 //
+// (VerdictIncomplete replaces recovered and clean for a log not read in
+// full; see above.)
+//
 // # SoftwareDistribution.log rules
 //
 // A 954960 fault is an Error entry whose message is the
@@ -113,13 +131,16 @@
 // Probe runs the simulated Office 2003 client of package wuaclient
 // (profile ProbeProfile) against a live server and analyses the
 // WindowsUpdate.log it wrote; ProbeWith takes a client of the caller's.
+// A scan that stopped before its end without a SOAP fault (the server
+// could not be reached) is VerdictIncomplete, as a log not read in full
+// is: the probe did not see what it was sent to see.
 //
 // # Command
 //
 // The command "wsusmock detect [--json] [--probe URL]... FILE..." is a
 // thin layer over Analyze, Probe and Correlate. Its exit status is the
 // first of these that applies: 10 some input is affected; 11 some input
-// has another SOAP fault; 1 an input could not be read or a probe could
-// not run; 12 some input is unrecognised; 0 every input is clean or
-// recovered. 2 is a usage error.
+// has another SOAP fault; 1 an input could not be read (in full) or a
+// probe could not run; 13 some input is incomplete; 12 some input is
+// unrecognised; 0 every input is clean or recovered. 2 is a usage error.
 package detect

@@ -1,6 +1,10 @@
 package detect
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/wsusmock/wsusmock/wsuslog"
+)
 
 // found is a fault with the lines that show it.
 type found struct {
@@ -64,6 +68,18 @@ func sortEvidence(ev []Evidence) []Evidence {
 		return []Evidence{}
 	}
 	return out
+}
+
+// MaxEvidenceText bounds Evidence.Text, in bytes; a longer line is cut
+// and ends in "[truncated: N more bytes]". Real log lines are far
+// shorter; the bound keeps a crafted megabyte line out of the report.
+const MaxEvidenceText = wsuslog.MaxTextLen
+
+// evidence returns line n as a report shows it: control characters
+// other than tab escaped, so that printing a report cannot drive a
+// terminal, and cut to MaxEvidenceText.
+func evidence(n int, raw string) Evidence {
+	return Evidence{Line: n, Text: wsuslog.EscapeText(raw, MaxEvidenceText)}
 }
 
 // notes collects Report.Notes, at most maxNotes of them.

@@ -2,7 +2,10 @@ package detect_test
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,16 +86,34 @@ func TestProbe(t *testing.T) {
 			t.Fatalf("%s (%s), notes %q", rep.Verdict, rep.Summary, rep.Notes)
 		}
 	})
+	// A server that gives no reply at all is an error: the probe could not
+	// run. It is never a verdict, least of all "clean".
 	t.Run("no server", func(t *testing.T) {
 		hs := httptest.NewServer(nil)
 		url := hs.URL + "/"
 		hs.Close()
 		rep, err := detect.Probe(ctx, url)
-		if err != nil {
-			t.Fatal(err) // a failed cycle is a verdict
+		var ue *detect.UnreachableError
+		if !errors.As(err, &ue) {
+			t.Fatalf("unreachable server: verdict %q, error %v; want an UnreachableError", rep.Verdict, err)
 		}
-		if rep.Verdict == detect.VerdictAffected {
-			t.Fatalf("unreachable server reported affected: %s", rep.Summary)
+		if !strings.Contains(err.Error(), "unreachable") || !strings.Contains(err.Error(), url) {
+			t.Errorf("error does not name the URL and the cause: %v", err)
+		}
+	})
+	// A server that answers the sync with a bare HTTP error showed no
+	// fault, but the scan never ran to its end: incomplete, not clean.
+	t.Run("HTTP error without a SOAP fault", func(t *testing.T) {
+		hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
+		}))
+		defer hs.Close()
+		rep, err := detect.Probe(ctx, hs.URL+"/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Verdict != detect.VerdictIncomplete {
+			t.Fatalf("503 server reported %s, want incomplete: %s", rep.Verdict, rep.Summary)
 		}
 	})
 }

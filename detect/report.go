@@ -8,9 +8,14 @@ type Verdict string
 const (
 	VerdictAffected       Verdict = "affected"
 	VerdictOtherSOAPFault Verdict = "other-soap-fault"
-	VerdictRecovered      Verdict = "recovered"
-	VerdictUnrecognised   Verdict = "unrecognised"
-	VerdictClean          Verdict = "clean"
+	// VerdictIncomplete is a log that could not be read to its end (a
+	// read error, or a line longer than wsuslog.MaxLineSize read only in
+	// part) and whose lines read show no fault: it is not known to be
+	// clean.
+	VerdictIncomplete   Verdict = "incomplete"
+	VerdictRecovered    Verdict = "recovered"
+	VerdictUnrecognised Verdict = "unrecognised"
+	VerdictClean        Verdict = "clean"
 )
 
 // Kind is the kind of log an input was recognised as.
@@ -49,7 +54,8 @@ type Report struct {
 	Verdict Verdict `json:"verdict"`
 	// Summary is one sentence explaining Verdict.
 	Summary string `json:"summary"`
-	// Evidence is the lines that support Verdict, in file order.
+	// Evidence is the lines that support Verdict, in file order. A line
+	// longer than MaxEvidenceText is cut, with a marker.
 	Evidence []Evidence `json:"evidence"`
 
 	// Faults are the SOAP faults found (at most MaxFaultsKept of each
@@ -131,8 +137,10 @@ func (r Report) FaultIDs() []string {
 func (v Verdict) severity() int {
 	switch v {
 	case VerdictAffected:
-		return 4
+		return 5
 	case VerdictOtherSOAPFault:
+		return 4
+	case VerdictIncomplete:
 		return 3
 	case VerdictUnrecognised:
 		return 2
@@ -143,8 +151,8 @@ func (v Verdict) severity() int {
 }
 
 // Worst returns the most serious verdict of reports (affected, then
-// other-soap-fault, unrecognised, recovered, clean); VerdictClean for
-// none.
+// other-soap-fault, incomplete, unrecognised, recovered, clean);
+// VerdictClean for none.
 func Worst(reports []Report) Verdict {
 	w := VerdictClean
 	for _, r := range reports {

@@ -53,7 +53,7 @@ func newServerAnalyzer() *serverAnalyzer {
 // entry takes a line that wsuslog.ParseServerLine accepted.
 func (s *serverAnalyzer) entry(n int, raw string, e wsuslog.ServerEntry) {
 	s.cur = nil
-	ev := Evidence{Line: n, Text: raw}
+	ev := evidence(n, raw)
 	if e.Level == wsuslog.LevelError && strings.Contains(e.Message, "ArgumentException") {
 		m := dupEnglish.FindStringSubmatch(e.Message)
 		if m == nil {
@@ -85,7 +85,7 @@ func (s *serverAnalyzer) frame(n int, raw, frame string) {
 	}
 	if strings.Contains(strings.ToLower(frame), getSyncInfoFrame) {
 		s.cur.getSyncInfo = true
-		s.cur.ev = append(s.cur.ev, Evidence{Line: n, Text: raw})
+		s.cur.ev = append(s.cur.ev, evidence(n, raw))
 	}
 }
 

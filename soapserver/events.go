@@ -15,6 +15,12 @@ const DefaultEventBuffer = 256
 // maxEventBuffer bounds what a subscriber may ask for.
 const maxEventBuffer = 1 << 16
 
+// MaxSubscriberBytes bounds the memory of the exchanges waiting in one
+// subscriber's buffer (counted as the journal counts them), whatever the
+// buffer's length: a subscriber that stops reading holds at most this
+// much, and loses further exchanges as when its buffer is full.
+const MaxSubscriberBytes = 1 << 20
+
 // ErrClosed is returned by Subscription.Next once the server is closed or
 // the subscription cancelled.
 var ErrClosed = errors.New("soapserver: event stream closed")
@@ -27,8 +33,8 @@ type Event struct {
 }
 
 // broker fans finished exchanges out to subscribers. Publishing never
-// blocks: a subscriber whose buffer is full loses the event and is told
-// later how many it lost.
+// blocks: a subscriber whose buffer is full, in entries or in
+// MaxSubscriberBytes, loses the event and is told later how many it lost.
 type broker struct {
 	mu   sync.Mutex // guards changes of subs
 	subs atomic.Pointer[[]*Subscription]
@@ -40,6 +46,7 @@ func newBroker() *broker { return &broker{} }
 // Next from one goroutine; Close it when done.
 type Subscription struct {
 	ch      chan *JournalEntry
+	queued  atomic.Int64 // what the entries in ch cost
 	dropped atomic.Uint64
 	b       *broker
 	done    <-chan struct{} // the server's
@@ -52,10 +59,17 @@ func (b *broker) publish(e *JournalEntry) {
 	if subs == nil {
 		return
 	}
+	n := e.size()
 	for _, sub := range *subs {
+		if sub.queued.Add(n) > MaxSubscriberBytes {
+			sub.queued.Add(-n)
+			sub.dropped.Add(1)
+			continue
+		}
 		select {
 		case sub.ch <- e:
 		default:
+			sub.queued.Add(-n)
 			sub.dropped.Add(1)
 		}
 	}
@@ -93,6 +107,7 @@ func (sub *Subscription) Next(ctx context.Context) (Event, error) {
 	}
 	select {
 	case e := <-sub.ch:
+		sub.queued.Add(-e.size())
 		return Event{Entry: e}, nil
 	case <-ctx.Done():
 		return Event{}, ctx.Err()

@@ -31,8 +31,22 @@ const (
 )
 
 // maxInjectedDelay bounds latency and drip durations, so a rule cannot hold
-// a connection for ever.
+// a connection for ever; every millisecond field of a rule is checked
+// against it before it is turned into a time.Duration, which a large
+// count of milliseconds would overflow.
 const maxInjectedDelay = 10 * time.Minute
+
+// Further bounds on a fault rule's fields, each refused with a
+// *RuleError naming the field. maxRuleCount bounds nth and times, far
+// beyond any test's exchange count; maxRuleText bounds client_id (a GUID
+// in practice) and message, which go into replies and the server log;
+// maxDripBytes is the largest piece a drip sends, the size of the
+// largest request body the server reads.
+const (
+	maxRuleCount = 1_000_000_000
+	maxRuleText  = 1024
+	maxDripBytes = 1 << 20
+)
 
 // FaultRule is a fault-injection rule. It matches an exchange by operation
 // and client; whether a matching exchange is hit depends on Nth, Times and
@@ -132,11 +146,14 @@ func validateRule(r FaultRule) (FaultRule, wusp.ErrorCode, error) {
 		}
 		r.Operation = op
 	}
-	if r.Nth < 0 {
-		return bad("nth", "%d is negative", r.Nth)
+	if len(r.ClientID) > maxRuleText {
+		return bad("client_id", "%d bytes is longer than %d", len(r.ClientID), maxRuleText)
 	}
-	if r.Times < 0 {
-		return bad("times", "%d is negative", r.Times)
+	if r.Nth < 0 || r.Nth > maxRuleCount {
+		return bad("nth", "%d is out of range 0..%d", r.Nth, maxRuleCount)
+	}
+	if r.Times < 0 || r.Times > maxRuleCount {
+		return bad("times", "%d is out of range 0..%d", r.Times, maxRuleCount)
 	}
 	if p := r.Probability; p != nil && (math.IsNaN(*p) || *p < 0 || *p > 1) {
 		return bad("probability", "%v is out of range 0..1", *p)
@@ -151,6 +168,9 @@ func validateRule(r FaultRule) (FaultRule, wusp.ErrorCode, error) {
 	} else if r.Message != "" {
 		return bad("message", "goes with error_code")
 	}
+	if len(r.Message) > maxRuleText {
+		return bad("message", "%d bytes is longer than %d", len(r.Message), maxRuleText)
+	}
 	switch r.Transport {
 	case "", TransportReset, TransportEmpty, TransportTruncate, TransportDrip:
 	default:
@@ -164,13 +184,14 @@ func validateRule(r FaultRule) (FaultRule, wusp.ErrorCode, error) {
 			return bad("drip", "goes with transport \"drip\"")
 		}
 		d := *r.Drip
+		maxMS := int(maxInjectedDelay.Milliseconds())
 		switch {
-		case d.Bytes < 0:
-			return bad("drip.bytes", "%d is negative", d.Bytes)
-		case d.IntervalMS < 0:
-			return bad("drip.interval_ms", "%d is negative", d.IntervalMS)
-		case d.MaxMS < 0 || time.Duration(d.MaxMS)*time.Millisecond > maxInjectedDelay:
-			return bad("drip.max_ms", "%d is out of range 0..%d", d.MaxMS, maxInjectedDelay.Milliseconds())
+		case d.Bytes < 0 || d.Bytes > maxDripBytes:
+			return bad("drip.bytes", "%d is out of range 0..%d", d.Bytes, maxDripBytes)
+		case d.IntervalMS < 0 || d.IntervalMS > maxMS:
+			return bad("drip.interval_ms", "%d is out of range 0..%d", d.IntervalMS, maxMS)
+		case d.MaxMS < 0 || d.MaxMS > maxMS:
+			return bad("drip.max_ms", "%d is out of range 0..%d", d.MaxMS, maxMS)
 		}
 	}
 	if l := r.Latency; l != nil {
@@ -374,27 +395,36 @@ func (s *Server) writeTruncated(w http.ResponseWriter, status int, body []byte) 
 	_ = http.NewResponseController(w).Flush()
 }
 
-// writeDripped sends the body in small pieces, flushing each.
-func (s *Server) writeDripped(w http.ResponseWriter, x *exchange, status int, body []byte) {
+// plan returns how a reply of n bytes is dripped under d (nil means the
+// defaults): the pause between pieces, the piece size and the longest the
+// whole may take. d's fields are validated; plan clamps them again, so no
+// value can stop the ticker or overflow a duration.
+func (o *Drip) plan(n int) (interval time.Duration, chunk int, total time.Duration) {
 	d := Drip{Bytes: 16, IntervalMS: 100, MaxMS: 5000}
-	if o := x.rule.Drip; o != nil {
+	maxMS := int(maxInjectedDelay.Milliseconds())
+	if o != nil {
 		if o.Bytes > 0 {
-			d.Bytes = o.Bytes
+			d.Bytes = min(o.Bytes, maxDripBytes)
 		}
 		if o.IntervalMS > 0 {
-			d.IntervalMS = o.IntervalMS
+			d.IntervalMS = min(o.IntervalMS, maxMS)
 		}
 		if o.MaxMS > 0 {
-			d.MaxMS = o.MaxMS
+			d.MaxMS = min(o.MaxMS, maxMS)
 		}
 	}
-	interval := time.Duration(d.IntervalMS) * time.Millisecond
 	steps := max(d.MaxMS/d.IntervalMS, 1)
-	chunk := max(d.Bytes, (len(body)+steps-1)/steps)
+	chunk = max(d.Bytes, (n+steps-1)/steps)
+	return time.Duration(d.IntervalMS) * time.Millisecond, chunk, time.Duration(d.MaxMS) * time.Millisecond
+}
+
+// writeDripped sends the body in small pieces, flushing each.
+func (s *Server) writeDripped(w http.ResponseWriter, x *exchange, status int, body []byte) {
+	interval, chunk, total := x.rule.Drip.plan(len(body))
 
 	rc := http.NewResponseController(w)
-	_ = rc.SetReadDeadline(time.Now().Add(time.Duration(d.MaxMS)*time.Millisecond + writeGrace))
-	_ = rc.SetWriteDeadline(time.Now().Add(time.Duration(d.MaxMS)*time.Millisecond + writeGrace))
+	_ = rc.SetReadDeadline(time.Now().Add(total + writeGrace))
+	_ = rc.SetWriteDeadline(time.Now().Add(total + writeGrace))
 	h := w.Header()
 	h["Content-Type"] = contentTypeXML
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}

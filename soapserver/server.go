@@ -48,6 +48,11 @@ type Config struct {
 	// JournalSize bounds the exchange journal; zero means
 	// DefaultJournalSize.
 	JournalSize int
+	// JournalBytes bounds the memory the journal's entries take; zero
+	// means DefaultJournalBytes. When the entries held cost more, the
+	// oldest are dropped, as when JournalSize is reached. An entry costs
+	// at most MaxJournalEntryBytes: its text fields are cut at 256 bytes.
+	JournalBytes int64
 	// OnChange, when set, is called with the server's description after
 	// every change of the world (the first world at New, a hotfix, an
 	// approval, a scenario switch, a reset), so files that mirror the
@@ -68,6 +73,10 @@ const (
 	DefaultMaxRequestBytes = 1 << 20
 	// DefaultJournalSize is how many exchanges the journal keeps.
 	DefaultJournalSize = 1000
+	// DefaultJournalBytes is the journal's default byte budget: room for
+	// DefaultJournalSize entries of the largest kind, several times that
+	// of ordinary ones.
+	DefaultJournalBytes = 4 << 20
 )
 
 // Server answers the WSUS 3.0 web services. Create it with New.
@@ -148,7 +157,13 @@ func New(world *scenarios.World, cfg Config) (*Server, error) {
 	if cfg.JournalSize == 0 {
 		cfg.JournalSize = DefaultJournalSize
 	}
-	s := &Server{cfg: cfg, sealer: sl, log: log, journal: newJournal(cfg.JournalSize), events: newBroker(), done: make(chan struct{}),
+	if cfg.JournalBytes < 0 {
+		return nil, fmt.Errorf("journal bytes %d: must not be negative", cfg.JournalBytes)
+	}
+	if cfg.JournalBytes == 0 {
+		cfg.JournalBytes = DefaultJournalBytes
+	}
+	s := &Server{cfg: cfg, sealer: sl, log: log, journal: newJournal(cfg.JournalSize, cfg.JournalBytes), events: newBroker(), done: make(chan struct{}),
 		debug: log.Enabled(context.Background(), slog.LevelDebug)}
 	for i := range s.threads {
 		s.threads[i] = "w3wp." + strconv.Itoa(i+1)

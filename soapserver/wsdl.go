@@ -2,6 +2,7 @@ package soapserver
 
 import (
 	"bytes"
+	"encoding/xml"
 	"io"
 	"net/http"
 	"strconv"
@@ -32,7 +33,11 @@ func (s *Server) serveGet(w http.ResponseWriter, r *http.Request, ep endpoint) {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	body := bytes.ReplaceAll(raw, []byte(wsdlAddress), []byte(scheme+"://"+r.Host))
+	// The Host header is the client's: net/http lets characters such as
+	// & and ' through, and the address lands in an XML attribute.
+	var address bytes.Buffer
+	_ = xml.EscapeText(&address, []byte(scheme+"://"+r.Host))
+	body := bytes.ReplaceAll(raw, []byte(wsdlAddress), address.Bytes())
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	if r.Method == http.MethodHead {

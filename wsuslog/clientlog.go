@@ -27,6 +27,12 @@ type Entry struct {
 // component and text (fact sheet §3.3; the advisory's copy pads the
 // columns with spaces, real files use tabs). Time is printed as its own
 // wall clock, without conversion.
+//
+// Text may quote what a server sent (a fault string, a URL), so it is
+// escaped as ServerLog escapes a client's values: a CR, LF or other
+// control character becomes \r, \n or \xNN (a tab stays a tab), and
+// text longer than MaxTextLen is cut with a "[truncated: N more bytes]"
+// marker. One Entry is always one line.
 func (e Entry) Format() string {
 	return string(e.appendTo(make([]byte, 0, 64+len(e.Text))))
 }
@@ -39,9 +45,9 @@ func (e Entry) appendTo(b []byte) []byte {
 	b = append(b, '\t')
 	b = strconv.AppendUint(b, uint64(e.TID), 16)
 	b = append(b, '\t')
-	b = append(b, e.Component...)
+	b = appendEscaped(b, e.Component, MaxValueLen, false)
 	b = append(b, '\t')
-	return append(b, e.Text...)
+	return appendEscaped(b, e.Text, MaxTextLen, true)
 }
 
 // ParseClientLine parses one WindowsUpdate.log line. Columns may be

@@ -27,10 +27,21 @@
 //	}
 //	err := w.Log(block...)
 //
+// Both writers escape what they are given, since much of it comes from
+// the other side of the wire (a client ID, a Host header, a server's fault
+// text): control characters, CR and LF among them, are written as \r,
+// \n, \xNN, and a value is cut at MaxValueLen (a line of text at
+// MaxTextLen) with a "[truncated: N more bytes]" marker. One call is
+// one entry, whatever the values hold; only ServerLog.Log's message, the
+// program's own text, may span lines (a stack trace).
+//
 // A detector reads either file with OpenLog, which copes with the
 // encodings the files are found in (UTF-16LE, UTF-8, Windows-1252), and
 // turns lines into records with ParseServerLine and ParseClientLine.
 // The parsers accept tabs or runs of spaces between columns, because
 // copies of these logs on web pages (the advisory among them) collapse
 // the tabs.
+// A line longer than MaxLineSize is not an error: the Reader yields its
+// first MaxLineSize bytes, Cut says how much was left out, and reading
+// goes on with the next line.
 package wsuslog

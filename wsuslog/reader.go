@@ -31,9 +31,10 @@ const (
 // Windows-1252 when there is no byte-order mark.
 const sniffSize = 64 << 10
 
-// maxLineSize bounds one line; long enough for any stack frame or a
-// pasted criteria string.
-const maxLineSize = 1 << 20
+// MaxLineSize bounds the part of one line a Reader keeps; long enough
+// for any stack frame or a pasted criteria string. The rest of a longer
+// line is read and dropped, and Cut reports it.
+const MaxLineSize = 1 << 20
 
 // Reader yields the lines of a log file as UTF-8 strings without line
 // endings, numbered from 1, whatever encoding the file is in. Use it like
@@ -45,11 +46,19 @@ const maxLineSize = 1 << 20
 //		if e, ok := wsuslog.ParseClientLine(r.Text()); ok { … }
 //	}
 //	err = r.Err()
+//
+// Unlike bufio.Scanner, a Reader does not stop at a line longer than its
+// buffer: it yields the first MaxLineSize bytes of such a line, reports
+// it with Cut, skips the rest and goes on, so one over-long line cannot
+// hide the lines after it.
 type Reader struct {
 	enc  Encoding
-	sc   *bufio.Scanner
+	br   *bufio.Reader
+	buf  []byte // the current line, at most MaxLineSize bytes
 	text string
 	line int
+	cut  int64 // bytes of the current line left out
+	err  error
 }
 
 // OpenLog detects the encoding of r and returns a Reader of its lines.
@@ -93,9 +102,11 @@ func OpenLog(r io.Reader) (*Reader, error) {
 		src = transform.NewReader(br, charmap.Windows1252.NewDecoder())
 	}
 
-	sc := bufio.NewScanner(src)
-	sc.Buffer(make([]byte, 0, 4096), maxLineSize)
-	return &Reader{enc: enc, sc: sc}, nil
+	lines, ok := src.(*bufio.Reader)
+	if !ok {
+		lines = bufio.NewReaderSize(src, sniffSize)
+	}
+	return &Reader{enc: enc, br: lines}, nil
 }
 
 // validUTF8Head reports whether head is valid UTF-8, ignoring a rune cut
@@ -119,11 +130,41 @@ func (r *Reader) Encoding() Encoding { return r.enc }
 
 // Scan advances to the next line and reports whether there is one.
 func (r *Reader) Scan() bool {
-	if !r.sc.Scan() {
+	if r.err != nil {
 		return false
 	}
+	r.buf, r.cut = r.buf[:0], 0
+	read, ended := false, false
+	for {
+		chunk, err := r.br.ReadSlice('\n')
+		read = read || len(chunk) > 0
+		if room := MaxLineSize - len(r.buf); len(chunk) > room {
+			r.cut += int64(len(chunk) - room)
+			chunk = chunk[:room]
+		}
+		r.buf = append(r.buf, chunk...)
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		ended = err == nil
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				// A line cut off by a failing reader is not a line.
+				r.err = err
+				return false
+			}
+			r.err = io.EOF
+			if !read {
+				return false
+			}
+		}
+		break
+	}
 	r.line++
-	b := r.sc.Bytes()
+	b := bytes.TrimSuffix(r.buf, []byte{'\n'})
+	if r.cut > 0 && ended {
+		r.cut-- // the newline, which is no part of the line, was left out
+	}
 	if r.enc == EncodingUTF8 && !utf8.Valid(b) {
 		if d, err := charmap.Windows1252.NewDecoder().Bytes(b); err == nil {
 			b = d
@@ -141,10 +182,16 @@ func (r *Reader) Text() string { return r.text }
 // Line returns the 1-based number of the current line.
 func (r *Reader) Line() int { return r.line }
 
+// Cut returns how many bytes of the current line were left out because
+// the line is longer than MaxLineSize; 0 for a line read whole. Text
+// then holds the line's first MaxLineSize bytes.
+func (r *Reader) Cut() int64 { return r.cut }
+
 // Err returns the first error met while reading, other than io.EOF.
+// Lines before the one that could not be read were returned by Scan.
 func (r *Reader) Err() error {
-	if err := r.sc.Err(); err != nil {
-		return fmt.Errorf("wsuslog: line %d: %w", r.line+1, err)
+	if r.err != nil && !errors.Is(r.err, io.EOF) {
+		return fmt.Errorf("wsuslog: line %d: %w", r.line+1, r.err)
 	}
 	return nil
 }

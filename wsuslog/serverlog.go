@@ -60,7 +60,8 @@ const framePrefix = "   at "
 // The methods are safe for concurrent use and cheap for the caller: an
 // entry is formatted into a pooled buffer on the calling goroutine and
 // passed to a single writer goroutine that owns a bufio.Writer and
-// flushes whenever it runs out of work. When the writer falls behind,
+// flushes whenever it runs out of work. Each write to w holds whole
+// entries, so w may be a writer that rotates files between writes. When the writer falls behind,
 // callers block; no entry is ever dropped. Entries logged after Close
 // has been called are discarded.
 type ServerLog struct {
@@ -107,18 +108,26 @@ func NewServerLog(w io.Writer, lang Lang, now func() time.Time) *ServerLog {
 }
 
 // Log writes one entry with the current time. A message containing
-// newlines becomes continuation lines, each ended with CRLF.
+// newlines becomes continuation lines, each ended with CRLF; this is how
+// a stack trace is written, so message must be the program's own text.
+// Each of its lines is escaped and cut at MaxTextLen like any other text
+// (see Request), and thread and source at MaxValueLen.
 func (l *ServerLog) Log(level Level, thread, source, message string) {
-	l.log(level, thread, source, message)
+	b := l.bufs.Get().(*[]byte)
+	*b = appendServerEntry((*b)[:0], l.lang, l.now(), level, thread, source, message)
+	*b = append(*b, serverNewline...)
+	l.send(b)
 }
 
 // log writes an entry whose message is the concatenation of parts;
-// taking parts spares the caller a string allocation per entry.
+// taking parts spares the caller a string allocation per entry. Each
+// part is escaped and cut at MaxValueLen, so no part, whatever a client
+// put in it, can end the line or make it longer than the parts allow.
 func (l *ServerLog) log(level Level, thread, source string, parts ...string) {
 	b := l.bufs.Get().(*[]byte)
 	*b = appendServerHeader((*b)[:0], l.lang, l.now(), level, thread, source)
 	for _, p := range parts {
-		*b = appendMessage(*b, p)
+		*b = appendEscaped(*b, p, MaxValueLen, false)
 	}
 	*b = append(*b, serverNewline...)
 	l.send(b)
@@ -131,7 +140,12 @@ func (l *ServerLog) log(level Level, thread, source string, parts ...string) {
 //
 // WSUS 3.0 writes no such line at its default trace level; the mock
 // writes it so that a reader can pair a fault with the call that caused
-// it. The wording is ours. operation is a MS-WUSP operation name and
+// it. The wording is ours.
+//
+// Every argument here and in ThrowException may come from a client; each
+// is escaped (a CR, LF, tab or other control character becomes \r, \n,
+// \t, \xNN) and cut at MaxValueLen with a "[truncated: N more bytes]"
+// marker, so one call is always one line of bounded length. operation is a MS-WUSP operation name and
 // becomes ClientImplementation.<operation>; an operation that already
 // contains a dot (SimpleAuthImplementation.GetAuthorizationCookie) is
 // used as given. An empty clientID prints as "?", as WSUS prints an
@@ -151,6 +165,7 @@ func (l *ServerLog) Request(thread, operation, clientID string) {
 // the approval data held two rows for revision key, followed by its
 // stack frames.
 func (l *ServerLog) DuplicateKey(thread, key string) {
+	key = string(appendEscaped(nil, key, MaxValueLen, false))
 	l.Log(LevelError, thread, DuplicateKeySource, DuplicateKeyMessage(l.lang, key))
 }
 
@@ -219,6 +234,13 @@ func (l *ServerLog) put(b *[]byte) {
 func (l *ServerLog) run(bw *bufio.Writer) {
 	defer close(l.done)
 	write := func(b *[]byte) {
+		// An entry that does not fit what is left of the buffer goes
+		// out after a flush, so every write to the underlying writer
+		// holds whole entries: a writer that rotates files between
+		// writes never splits one.
+		if l.err == nil && len(*b) > bw.Available() && bw.Buffered() > 0 {
+			l.err = bw.Flush()
+		}
 		if l.err == nil {
 			_, l.err = bw.Write(*b)
 		}
@@ -294,21 +316,22 @@ func appendServerHeader(b []byte, lang Lang, t time.Time, level Level, thread, s
 	b = append(b, " UTC "...)
 	b = append(b, level...)
 	b = append(b, '\t')
-	b = append(b, thread...)
+	b = appendEscaped(b, thread, MaxValueLen, false)
 	b = append(b, '\t')
-	b = append(b, source...)
+	b = appendEscaped(b, source, MaxValueLen, false)
 	return append(b, '\t')
 }
 
 // appendMessage appends message text; continuation lines end in CRLF
-// whatever the caller used.
+// whatever the caller used, and each line is escaped and cut at
+// MaxTextLen.
 func appendMessage(b []byte, message string) []byte {
 	for {
 		i := strings.IndexByte(message, '\n')
 		if i < 0 {
-			return append(b, message...)
+			return appendEscaped(b, message, MaxTextLen, true)
 		}
-		b = append(b, strings.TrimSuffix(message[:i], "\r")...)
+		b = appendEscaped(b, strings.TrimSuffix(message[:i], "\r"), MaxTextLen, true)
 		b = append(b, serverNewline...)
 		message = message[i+1:]
 	}

@@ -360,3 +360,36 @@ func (s *syncedBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// writeRecorder keeps each Write call's bytes.
+type writeRecorder struct{ writes [][]byte }
+
+func (w *writeRecorder) Write(p []byte) (int, error) {
+	w.writes = append(w.writes, bytes.Clone(p))
+	return len(p), nil
+}
+
+// Every write to the underlying writer holds whole entries, however the
+// entries fall against the buffer, so a rotating writer never splits an
+// entry between two files.
+func TestServerLogWritesWholeEntries(t *testing.T) {
+	var w writeRecorder
+	l := wsuslog.NewServerLog(&w, wsuslog.LangEnglish, fixedClock(serverTime))
+	for i := range 400 {
+		l.Log(wsuslog.LevelInfo, "w3wp.1", "Test.Run", strings.Repeat("x", i*7%700))
+		if i%50 == 0 {
+			l.DuplicateKey("w3wp.2", strconv.Itoa(i)) // a multi-line entry
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.writes) < 3 {
+		t.Fatalf("%d writes; the entries did not overflow the buffer", len(w.writes))
+	}
+	for i, p := range w.writes {
+		if !bytes.HasPrefix(p, []byte("2008-06-14 ")) || !bytes.HasSuffix(p, []byte("\r\n")) {
+			t.Errorf("write %d of %d does not hold whole entries: %q … %q", i+1, len(w.writes), p[:min(40, len(p))], p[max(0, len(p)-40):])
+		}
+	}
+}

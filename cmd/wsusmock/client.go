@@ -40,7 +40,10 @@ exit status:
   0  the cycle succeeded
   1  the command could not run (unreadable profile, log file not writable, interrupted)
   2  usage error
-  3  the cycle failed: a WSUS fault or a transport error (see the summary line)
+  3  the cycle failed: the server answered with a WSUS or SOAP fault, or an
+     HTTP error (see the summary line)
+  4  the server could not be reached: no HTTP reply at all (refused,
+     unknown host, TLS failure, timeout)
 `
 
 func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -49,8 +52,8 @@ func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		quiet                                           bool
 		timeout                                         time.Duration
 	)
-	fs := newFlagSet("client", "client --server URL (--profile NAME | --profile-file FILE) [flags]", stderr)
-	fs.StringVar(&server, "server", "", "WSUS server root, e.g. http://127.0.0.1:8530/ (required)")
+	fs := newFlagSet("client", "client [--server URL] (--profile NAME | --profile-file FILE) [flags]", stderr)
+	fs.StringVar(&server, "server", defaultServerURL, "WSUS server root URL")
 	fs.StringVar(&profileName, "profile", "", "built-in client profile: "+strings.Join(wuaclient.BuiltinProfiles(), ", "))
 	fs.StringVar(&profileFile, "profile-file", "", "client profile in this YAML file instead of a built-in one")
 	fs.StringVar(&logFile, "log", "", "append the WindowsUpdate.log lines to this file (CRLF line ends, as WUA writes)")
@@ -66,8 +69,8 @@ func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	switch {
-	case server == "":
-		return usageError{"client: --server is required"}
+	case checkServerURL("--server", server) != nil:
+		return checkServerURL("--server", server)
 	case (profileName == "") == (profileFile == ""):
 		return usageError{"client: give exactly one of --profile and --profile-file"}
 	case timeout <= 0:
@@ -112,6 +115,9 @@ func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	fmt.Fprintln(stdout, res.Summary())
+	if err := res.Unreachable(); err != nil {
+		return unreachableError{server, err}
+	}
 	if !res.Succeeded {
 		return cycleFailedError{res.Summary()}
 	}

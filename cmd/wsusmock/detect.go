@@ -19,19 +19,24 @@ const (
 	exitAffected     = 10 // at least one input shows advisory 954960
 	exitOtherFault   = 11 // a SOAP fault, none of them 954960's
 	exitUnrecognised = 12 // an input is no log, and nothing worse was found
+	exitIncomplete   = 13 // an input was not read in full and shows no fault
 )
 
 const detectHelp = `Reads WindowsUpdate.log and SoftwareDistribution.log files (UTF-16LE,
 UTF-8 or ANSI; English or the advisory's Dutch; WUA 7.0-7.6) and/or runs a
 simulated Office 2003 client against a live server (--probe), and gives a
 verdict per input: affected (by 954960), recovered (affected, then a sync
-succeeded), other-soap-fault, clean, unrecognised. The rules are those of
-package github.com/wsusmock/wsusmock/detect. "-" reads standard input.
+succeeded), other-soap-fault, clean, unrecognised, incomplete (not read to
+its end, or a line over 1 MiB read only in part, and no fault in what was
+read). The rules are those of package github.com/wsusmock/wsusmock/detect.
+"-" reads standard input.
 
 exit status, the first that applies: 10 an input is affected; 11 an input
 has another SOAP fault; 1 an input could not be read or a probe could not
-run (the other inputs are still reported); 12 an input is unrecognised;
-0 every input is clean or recovered. 2 is a usage error.
+run, its server unreachable (the other inputs are still reported); 13 an
+input is incomplete (a probed server answered with no SOAP reply); 12
+an input is unrecognised; 0 every input is clean or recovered. 2 is a
+usage error.
 
 `
 
@@ -55,6 +60,11 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err == nil && len(files) == 0 && len(probes) == 0 {
 		err = usageError{"detect: no FILE and no --probe given"}
 	}
+	for _, p := range probes {
+		if err == nil {
+			err = checkServerURL("--probe", p)
+		}
+	}
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
@@ -73,14 +83,22 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		rep, err := analyzeFile(name, os.Stdin)
 		if err != nil {
 			fail(err)
-			continue
 		}
-		reports = append(reports, rep)
+		if rep.Verdict != "" {
+			// A file that failed part-way still reports what its lines
+			// read show: a fault found before the failure counts.
+			reports = append(reports, rep)
+		}
 	}
 	for _, url := range probes {
 		rep, err := detect.Probe(ctx, url)
+		var ue *detect.UnreachableError
+		if errors.As(err, &ue) {
+			fail(unreachableError{url, ue.Err})
+			continue
+		}
 		if err != nil {
-			fail(fmt.Errorf("probe %s: %w", url, err))
+			fail(err)
 			continue
 		}
 		reports = append(reports, rep)
@@ -115,7 +133,10 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if failed {
 		return exitError
 	}
-	if detect.Worst(reports) == detect.VerdictUnrecognised {
+	switch detect.Worst(reports) {
+	case detect.VerdictIncomplete:
+		return exitIncomplete
+	case detect.VerdictUnrecognised:
 		return exitUnrecognised
 	}
 	return exitOK
@@ -158,12 +179,9 @@ func analyzeFile(name string, stdin io.Reader) (detect.Report, error) {
 	if st, err := f.Stat(); err == nil && st.IsDir() {
 		return detect.Report{}, fmt.Errorf("%s: is a directory", name)
 	}
-	rep, err := detect.Analyze(name, f)
-	if err != nil {
-		// Analyze names the input already.
-		return detect.Report{}, err
-	}
-	return rep, nil
+	// Analyze names the input in its error, and its Report covers the
+	// lines read before a failure.
+	return detect.Analyze(name, f)
 }
 
 // writeReport prints one report as a text block:

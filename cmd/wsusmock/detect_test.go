@@ -116,3 +116,30 @@ func TestDetectStdin(t *testing.T) {
 		t.Errorf("exit %d, output:\n%s", code, out)
 	}
 }
+
+// A log with a line too long to read whole is never reported clean: the
+// line's start is read, the lines after it too, and a log that shows no
+// fault is "incomplete", exit 13. A fault after the long line still
+// makes it affected.
+func TestDetectLongLine(t *testing.T) {
+	dir := t.TempDir()
+	withLongLine := func(fixture string) string {
+		b, err := os.ReadFile(logs + fixture)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Join(dir, fixture)
+		long := append(bytes.Repeat([]byte("x"), 2<<20), "\r\n"...)
+		if err := os.WriteFile(name, append(long, b...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return name
+	}
+	code, out, _ := runDetectCmd(t, withLongLine("sd-en-clean.log"))
+	if code != exitIncomplete || !strings.Contains(out, ": incomplete") || !strings.Contains(out, "line 1 is longer than") {
+		t.Errorf("clean log after a long line: exit %d, want %d; output:\n%s", code, exitIncomplete, out)
+	}
+	if code, out, _ := runDetectCmd(t, withLongLine("sd-en-affected.log")); code != exitAffected {
+		t.Errorf("affected log after a long line: exit %d, want %d; output:\n%s", code, exitAffected, out)
+	}
+}

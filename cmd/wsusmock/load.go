@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -25,7 +26,7 @@ import (
 // README's performance table records.
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("load", "load --server URL [flags]", stderr)
-	server := fs.String("server", "http://127.0.0.1:8530", "server root URL (loopback only: this is a load generator)")
+	server := fs.String("server", defaultServerURL, "server root URL (loopback only: this is a load generator)")
 	op := fs.String("op", "syncupdates", "request to repeat: getconfig; syncupdates (an Office 2003 client's third SyncUpdates: the KB954960 fault on a failing scenario); syncupdates-wua (the same as a WUA 7.x agent writes it, 3.5 KB); getextendedupdateinfo (the fragments that call offers, on sp1-kb954960)")
 	prepare := fs.String("prepare-server", "", "server to walk the handshake against when building the request (default: -server); lets the load go to a \"wsusmock floor\"")
 	requests := fs.Int("requests", 20000, "number of requests to send (the run stops at whichever of -requests and -duration comes first)")
@@ -33,6 +34,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	duration := fs.Duration("duration", 30*time.Second, "upper bound on the run's length")
 	pid := fs.Int("server-pid", 0, "PID of the server process, to report its CPU time per request and its resident memory (Linux /proc)")
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := checkServerURL("--server", *server); err != nil {
 		return err
 	}
 	if !isLoopbackURL(*server) {
@@ -49,6 +53,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return usageError{"-prepare-server must be a loopback address"}
 	}
 	target, err := prepareLoad(client, strings.TrimRight(*prepare, "/"), *op)
+	if ue := (*url.Error)(nil); errors.As(err, &ue) {
+		return unreachableError{*prepare, ue.Err}
+	}
 	if err != nil {
 		return err
 	}
@@ -58,9 +65,11 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	interrupted := ctx
 	ctx, cancel := context.WithTimeout(ctx, *duration)
 	defer cancel()
 	var next, failed atomic.Int64
+	var firstErr atomic.Pointer[error]
 	latencies := make([][]time.Duration, *concurrency)
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -70,6 +79,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				t0 := time.Now()
 				if err := target.send(ctx, client); err != nil {
 					failed.Add(1)
+					firstErr.CompareAndSwap(nil, &err)
 					continue
 				}
 				latencies[w] = append(latencies[w], time.Since(t0))
@@ -87,7 +97,13 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	slices.Sort(all)
 	n := len(all)
 	if n == 0 {
-		return errors.New("no request succeeded")
+		if interrupted.Err() != nil {
+			return errors.New("load: interrupted before any request succeeded")
+		}
+		if e := firstErr.Load(); e != nil {
+			return fmt.Errorf("load: no request succeeded; the first error: %w", *e)
+		}
+		return errors.New("load: no request succeeded")
 	}
 	fmt.Fprintf(stdout, "op=%s requests=%d errors=%d elapsed=%s rate=%.0f/s p50=%s p99=%s\n",
 		target.name, n, failed.Load(), elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(),
@@ -97,6 +113,11 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintf(stdout, "server_pid=%d server_cpu=%s server_cpu_per_request=%.1fµs server_rss=%.1fMB server_peak_rss=%.1fMB\n",
 			*pid, cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(n+int(failed.Load())),
 			float64(after.rssKB)/1024, float64(after.hwmKB)/1024)
+	}
+	// An interrupted run is not a measurement of what was asked for: say
+	// so, and fail, so a script never records its partial figures.
+	if interrupted.Err() != nil {
+		return fmt.Errorf("load: interrupted after %d of %d requests; the figures above are partial", n+int(failed.Load()), *requests)
 	}
 	return nil
 }

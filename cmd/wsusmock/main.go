@@ -6,6 +6,10 @@
 //	wsusmock scenarios           list the built-in scenarios
 //	wsusmock admin COMMAND       control a running server through its admin API
 //	wsusmock client [flags]      run a simulated WUA 7.x detection cycle
+//	wsusmock detect [flags] FILE run the reference detector over logs or a live server
+//	wsusmock load [flags]        send a bounded load and report its cost
+//	wsusmock version             print the binary's version
+//	wsusmock healthcheck         ask a running server's /healthz
 //
 // Run "wsusmock COMMAND -h" for a command's flags.
 package main
@@ -18,6 +22,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -57,6 +62,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runClient(ctx, rest, stdout, stderr)
 	case "detect":
 		return runDetect(ctx, rest, stdout, stderr)
+	case "version":
+		err = runVersion(rest, stdout, stderr)
+	case "healthcheck":
+		err = runHealthcheck(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		usage(stdout)
 		return exitOK
@@ -72,6 +81,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	case errors.As(err, new(cycleFailedError)):
 		return exitCycleFailed
+	case errors.As(err, new(unreachableError)):
+		fmt.Fprintln(stderr, "wsusmock:", err)
+		return exitUnreachable
 	case errors.As(err, new(usageError)):
 		fmt.Fprintln(stderr, "wsusmock:", err)
 		return exitUsage
@@ -96,6 +108,9 @@ commands:
   floor       serve fixed bytes for any request: what load runs compare the server with
   client      run a simulated Windows Update Agent detection cycle against a server
   detect      look for advisory 954960 in client and server logs, or probe a server
+  admin       control a running server: hotfix, approvals, scenario, faults, journal
+  version     print the version of this binary
+  healthcheck ask a running server's /healthz (for container health checks)
 
 Run "wsusmock COMMAND -h" for the flags of a command.
 `)
@@ -107,7 +122,7 @@ func newFlagSet(name, synopsis string, w io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(w)
 	fs.Usage = func() {
-		fmt.Fprintf(w, "usage: wsusmock %s\n\nflags:\n", synopsis)
+		fmt.Fprintf(w, "usage: wsusmock %s\n\nflags (each also settable as $%s, e.g. $%s):\n", synopsis, envName("FLAG"), envName("server"))
 		fs.PrintDefaults()
 	}
 	return fs
@@ -123,5 +138,33 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
 	}
-	return nil
+	return flagsFromEnv(fs)
+}
+
+// flagsFromEnv gives every flag not set on the command line the value of
+// its environment variable, WSUSMOCK_ and the flag's name in upper case
+// with "-" as "_" (--server is WSUSMOCK_SERVER, --fault-status is
+// WSUSMOCK_FAULT_STATUS), so a container or a CI job configures the
+// commands without a command line. The command line wins.
+func flagsFromEnv(fs *flag.FlagSet) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] || err != nil {
+			return
+		}
+		name := envName(f.Name)
+		if v, ok := os.LookupEnv(name); ok {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = usageError{fmt.Sprintf("%s: $%s=%q: %v", fs.Name(), name, v, e)}
+			}
+		}
+	})
+	return err
+}
+
+// envName is the environment variable of a flag.
+func envName(flagName string) string {
+	return "WSUSMOCK_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }

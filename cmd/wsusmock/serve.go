@@ -40,6 +40,9 @@ type serveOptions struct {
 	verbose       bool
 	adminToken    string
 	journalSize   int
+	journalBytes  int64
+	logMaxMiB     int
+	logBackups    int
 	installRoot   string
 }
 
@@ -56,10 +59,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key for -tls-cert")
 	fs.BoolVar(&o.tlsSelfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate made at start (for port 8531 experiments)")
 	fs.StringVar(&o.serverLog, "server-log", "", "write a WSUS SoftwareDistribution.log to this file")
+	fs.IntVar(&o.logMaxMiB, "server-log-max-size", 0, "rotate -server-log when it would pass this many MiB (0: never)")
+	fs.IntVar(&o.logBackups, "server-log-backups", defaultServerLogBackups, "rotated server logs to keep with -server-log-max-size (0: all)")
 	fs.StringVar(&o.logLang, "log-lang", "en", "language of -server-log: en, or nl as advisory 954960's Dutch copy shows it")
 	fs.BoolVar(&o.verbose, "v", false, "log every exchange")
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API (/__admin/) demands from every caller; without one it answers loopback callers only (default: $"+adminTokenEnv+")")
 	fs.IntVar(&o.journalSize, "journal-size", soapserver.DefaultJournalSize, "exchanges the journal (/__admin/journal) keeps; older ones are dropped and counted")
+	fs.Int64Var(&o.journalBytes, "journal-bytes", soapserver.DefaultJournalBytes, "bytes of memory the journal's entries may take; the oldest are dropped and counted beyond it")
 	fs.StringVar(&o.installRoot, "install-root", "", "write a WSUS installation's files under this directory, as if it were %ProgramFiles%: the Client.dll whose file version remediation tools read (3.1.6001.66 once KB954960 is in) and registry.reg; rewritten on every change")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -75,6 +81,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if o.journalSize < 1 {
 		return usageError{fmt.Sprintf("-journal-size %d: must be at least 1", o.journalSize)}
+	}
+	if o.logMaxMiB < 0 || o.logBackups < 0 {
+		return usageError{fmt.Sprintf("-server-log-max-size %d, -server-log-backups %d: must not be negative", o.logMaxMiB, o.logBackups)}
+	}
+	if o.journalBytes < 1 {
+		return usageError{fmt.Sprintf("-journal-bytes %d: must be at least 1", o.journalBytes)}
 	}
 	if o.adminToken == "" {
 		o.adminToken = os.Getenv(adminTokenEnv)
@@ -100,11 +112,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	cfg := soapserver.Config{FaultStatus: o.faultStatus, CookieKey: []byte(o.cookieKey), CookieLifetime: o.cookieLife, Logger: logger,
-		AdminToken: o.adminToken, JournalSize: o.journalSize}
+		AdminToken: o.adminToken, JournalSize: o.journalSize, JournalBytes: o.journalBytes}
 	if o.serverLog != "" {
-		f, err := os.OpenFile(o.serverLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		f, err := openServerLog(o.serverLog, o.logMaxMiB, o.logBackups)
 		if err != nil {
-			return fmt.Errorf("server log: %w", err)
+			return err
 		}
 		defer f.Close()
 		sl := wsuslog.NewServerLog(f, lang, time.Now)
