@@ -58,16 +58,16 @@ func playClient(t *testing.T, w *scenarios.World, p profile) clientRun {
 			return run
 		}
 		for _, u := range res.NewUpdates {
-			rev, _, ok := w.Revision(u.RevisionID)
+			rev, _, ok := w.Revision(u.ID)
 			if !ok {
-				t.Fatalf("round %d: server sent unknown revision %d", run.rounds, u.RevisionID)
+				t.Fatalf("round %d: server sent unknown revision %d", run.rounds, u.ID)
 			}
-			run.received = append(run.received, u.RevisionID)
-			run.firstRound[u.RevisionID] = run.rounds
+			run.received = append(run.received, u.ID)
+			run.firstRound[u.ID] = run.rounds
 			if !u.IsLeaf && slices.Contains(p.installed, rev.Title) {
-				run.installed = append(run.installed, u.RevisionID)
+				run.installed = append(run.installed, u.ID)
 			} else {
-				run.otherCached = append(run.otherCached, u.RevisionID)
+				run.otherCached = append(run.otherCached, u.ID)
 			}
 		}
 		run.since = res.MaxLastChange

@@ -5,7 +5,9 @@
 // (KB954960, approve/decline). It knows nothing of HTTP or SOAP envelopes;
 // it does produce the XML text fragments a revision carries (Core in
 // UpdateInfo/Xml, Extended and LocalizedProperties for
-// GetExtendedUpdateInfo).
+// GetExtendedUpdateInfo). Its results are wusp's wire types (UpdateInfo,
+// Deployment, UpdateData, RefreshCacheResult), and a World renders each
+// revision's elements once, so a server's replies copy them.
 //
 // A scenario is a YAML file (fixtures/scenarios/*.yaml, or a user file):
 //

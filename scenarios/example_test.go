@@ -26,7 +26,7 @@ func Example() {
 		}
 		fmt.Printf("round %d: %d new updates\n", round, len(res.NewUpdates))
 		for _, u := range res.NewUpdates { // an Office 2003 client has every category and detectoid
-			req.InstalledNonLeaf = append(req.InstalledNonLeaf, u.RevisionID)
+			req.InstalledNonLeaf = append(req.InstalledNonLeaf, u.ID)
 		}
 	}
 

@@ -22,8 +22,8 @@ func TestExtendedInfoGroupsFragmentsByType(t *testing.T) {
 		t.Fatalf("%d fragments, want %d", len(got), len(wantIDs))
 	}
 	for i, u := range got {
-		if u.RevisionID != wantIDs[i] || len(u.Xml) < len(wantPrefix[i]) || u.Xml[:len(wantPrefix[i])] != wantPrefix[i] {
-			t.Errorf("fragment %d: %d %.30s, want %d %s", i, u.RevisionID, u.Xml, wantIDs[i], wantPrefix[i])
+		if u.ID != wantIDs[i] || len(u.Xml) < len(wantPrefix[i]) || u.Xml[:len(wantPrefix[i])] != wantPrefix[i] {
+			t.Errorf("fragment %d: %d %.30s, want %d %s", i, u.ID, u.Xml, wantIDs[i], wantPrefix[i])
 		}
 	}
 }
@@ -42,7 +42,7 @@ func TestDeploymentsCarryNoDownloadPriority(t *testing.T) {
 	}
 	for _, u := range res.NewUpdates {
 		if u.Deployment.DownloadPriority != "" {
-			t.Errorf("revision %d: DownloadPriority %q", u.RevisionID, u.Deployment.DownloadPriority)
+			t.Errorf("revision %d: DownloadPriority %q", u.ID, u.Deployment.DownloadPriority)
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wsusmock/wsusmock/wusp"
 )
 
 // SyncRequest is what SyncUpdates needs from the request and the cookie.
@@ -27,8 +29,8 @@ type SyncRequest struct {
 
 // SyncResult is the SyncInfo of MS-WUSP §2.2.2.2.4 without the cookie.
 type SyncResult struct {
-	NewUpdates            []UpdateInfo
-	ChangedUpdates        []UpdateInfo
+	NewUpdates            []wusp.UpdateInfo
+	ChangedUpdates        []wusp.UpdateInfo
 	OutOfScopeRevisionIDs []int
 	Truncated             bool
 	// MaxLastChange is the newest deployment LastChangeTime of what the
@@ -37,34 +39,10 @@ type SyncResult struct {
 	MaxLastChange time.Time
 }
 
-// UpdateInfo is one revision in NewUpdates or ChangedUpdates.
-type UpdateInfo struct {
-	RevisionID int
-	Deployment Deployment
-	IsLeaf     bool
-	Xml        string // the Core fragment, unescaped text
-}
-
-// Deployment is the Deployment element (MS-WUSP §2.2.2.2.4). Empty strings
-// are meant to be omitted on the wire.
-type Deployment struct {
-	ID               int
-	Action           string // Install, Bundle, Evaluate, Uninstall, PreDeploymentCheck
-	Deadline         string
-	IsAssigned       bool
-	LastChangeTime   string // YYYY-MM-DD
-	DownloadPriority string
-	// AutoSelect, AutoDownload, SupersedenceBehavior and FlagBitmask MUST NOT
-	// be sent to clients below protocol 1.8 and MUST be "0" when sent.
-	AutoSelect           string
-	AutoDownload         string
-	SupersedenceBehavior string
-	FlagBitmask          string
-}
-
-// ForProtocol returns d with the 1.8-only fields set to "0" when
-// clientProtocol is 1.8 or later, and cleared otherwise (MS-WUSP §2.2.2.2.4).
-func (d Deployment) ForProtocol(clientProtocol string) Deployment {
+// v18Fields are the Deployment fields MS-WUSP §2.2.2.2.4 reserves for
+// clients of protocol 1.8 and later: they MUST NOT be sent below it and
+// MUST be "0" when sent.
+func v18Fields(d wusp.Deployment, clientProtocol string) wusp.Deployment {
 	v := ""
 	if protocolAtLeast(clientProtocol, 1, 8) {
 		v = "0"
@@ -156,20 +134,23 @@ func (w *World) Sync(req SyncRequest) (SyncResult, error) {
 	}
 	installed, cached, needed := bits(all[:words]), bits(all[words:2*words]), bits(all[2*words:])
 
-	var unknown []int
+	// Cached IDs the catalog does not hold are out of scope; they are only
+	// counted here and gathered once the call has not failed, so the
+	// KB954960 fault allocates nothing for them.
+	unknown := 0
 	for _, id := range req.InstalledNonLeaf {
 		if i, ok := w.index[id]; ok {
 			installed.set(i)
 			cached.set(i)
 		} else {
-			unknown = append(unknown, id)
+			unknown++
 		}
 	}
 	for _, id := range req.OtherCached {
 		if i, ok := w.index[id]; ok {
 			cached.set(i)
 		} else {
-			unknown = append(unknown, id)
+			unknown++
 		}
 	}
 
@@ -186,22 +167,15 @@ func (w *World) Sync(req SyncRequest) (SyncResult, error) {
 			return SyncResult{}, &DuplicateKeyError{Key: r.RevisionID}
 		}
 		needed.set(e.rev)
-		info := func() UpdateInfo {
-			d := e.deployment
-			if v18 {
-				d.AutoSelect, d.AutoDownload, d.SupersedenceBehavior, d.FlagBitmask = "0", "0", "0", "0"
-			}
-			return UpdateInfo{RevisionID: r.RevisionID, Deployment: d, IsLeaf: r.isLeaf, Xml: r.core}
-		}
 		switch {
 		case !cached.has(e.rev):
 			if len(res.NewUpdates) >= limit {
 				res.Truncated = true
 				continue
 			}
-			res.NewUpdates = append(res.NewUpdates, info())
+			res.NewUpdates = append(res.NewUpdates, e.info(w, v18))
 		case e.lastChange.After(req.Since):
-			res.ChangedUpdates = append(res.ChangedUpdates, info())
+			res.ChangedUpdates = append(res.ChangedUpdates, e.info(w, v18))
 		}
 		if e.lastChange.After(res.MaxLastChange) {
 			res.MaxLastChange = e.lastChange
@@ -213,8 +187,15 @@ func (w *World) Sync(req SyncRequest) (SyncResult, error) {
 			res.OutOfScopeRevisionIDs = append(res.OutOfScopeRevisionIDs, w.revs[i].RevisionID)
 		}
 	}
-	if len(unknown) > 0 {
-		res.OutOfScopeRevisionIDs = append(res.OutOfScopeRevisionIDs, unknown...)
+	if unknown > 0 {
+		res.OutOfScopeRevisionIDs = slices.Grow(res.OutOfScopeRevisionIDs, unknown)
+		for _, ids := range [...][]int{req.InstalledNonLeaf, req.OtherCached} {
+			for _, id := range ids {
+				if _, ok := w.index[id]; !ok {
+					res.OutOfScopeRevisionIDs = append(res.OutOfScopeRevisionIDs, id)
+				}
+			}
+		}
 	}
 	if len(res.OutOfScopeRevisionIDs) > 1 {
 		slices.Sort(res.OutOfScopeRevisionIDs)
@@ -223,28 +204,13 @@ func (w *World) Sync(req SyncRequest) (SyncResult, error) {
 	return res, nil
 }
 
-// UpdateIdentity names a revision globally (MS-WUSP UpdateIdentity).
-type UpdateIdentity struct {
-	UpdateID       string
-	RevisionNumber int
-}
-
-// RefreshResult is one RefreshCacheResult (MS-WUSP §2.2.2.2.5).
-type RefreshResult struct {
-	RevisionID int
-	Identity   UpdateIdentity
-	IsLeaf     bool
-	// Deployment carries no 1.8-only fields; apply Deployment.ForProtocol.
-	Deployment Deployment
-}
-
 // Refresh maps the identities a client holds back to this server's
 // revision IDs after ServerChanged or InvalidCookie (MS-WUSP §3.1.5.8).
 // Identities the catalog does not hold at that revision number are left
 // out. A revision not deployed to the groups carries an Evaluate deployment.
-func (w *World) Refresh(ids []UpdateIdentity, groups []string) []RefreshResult {
+func (w *World) Refresh(ids []wusp.UpdateIdentity, groups []string, clientProtocol string) []wusp.RefreshCacheResult {
 	p := w.planFor(groups)
-	var out []RefreshResult
+	var out []wusp.RefreshCacheResult
 	for _, id := range ids {
 		i, ok := w.byUpdate[strings.ToLower(id.UpdateID)]
 		if !ok || w.revs[i].RevisionNumber != id.RevisionNumber {
@@ -255,20 +221,14 @@ func (w *World) Refresh(ids []UpdateIdentity, groups []string) []RefreshResult {
 		if k := p.at[i]; k >= 0 {
 			d = p.entries[k].deployment
 		}
-		out = append(out, RefreshResult{
+		out = append(out, wusp.RefreshCacheResult{
 			RevisionID: r.RevisionID,
-			Identity:   UpdateIdentity{UpdateID: r.UpdateID, RevisionNumber: r.RevisionNumber},
+			GlobalID:   wusp.UpdateIdentity{UpdateID: r.UpdateID, RevisionNumber: r.RevisionNumber},
 			IsLeaf:     r.isLeaf,
-			Deployment: d,
+			Deployment: v18Fields(d, clientProtocol),
 		})
 	}
 	return out
-}
-
-// UpdateData is one Update of GetExtendedUpdateInfo (MS-WUSP §2.2.2.2.6).
-type UpdateData struct {
-	RevisionID int
-	Xml        string
 }
 
 // ExtendedInfo answers GetExtendedUpdateInfo: one UpdateData per known
@@ -277,8 +237,9 @@ type UpdateData struct {
 // Extended fragment, then every revision's LocalizedProperties), as real
 // WSUS replies group them; unknown revision IDs come back in outOfScope.
 // English is the only language in the catalog and is served whatever the
-// locales ask for, as WSUS falls back to it.
-func (w *World) ExtendedInfo(revisionIDs []int, fragmentTypes []string, locales []string) (updates []UpdateData, outOfScope []int) {
+// locales ask for, as WSUS falls back to it. The fragments are rendered
+// once per World, so a reply copies them.
+func (w *World) ExtendedInfo(revisionIDs []int, fragmentTypes []string, locales []string) (updates []wusp.UpdateData, outOfScope []int) {
 	_ = locales
 	known := make([]int, 0, len(revisionIDs))
 	for _, id := range revisionIDs {
@@ -293,11 +254,11 @@ func (w *World) ExtendedInfo(revisionIDs []int, fragmentTypes []string, locales 
 			r := &w.revs[w.index[id]]
 			switch t {
 			case FragmentCore:
-				updates = append(updates, UpdateData{RevisionID: id, Xml: r.core})
+				updates = append(updates, r.fragments[0])
 			case FragmentExtended:
-				updates = append(updates, UpdateData{RevisionID: id, Xml: r.extended})
+				updates = append(updates, r.fragments[1])
 			case FragmentLocalizedProperties:
-				updates = append(updates, UpdateData{RevisionID: id, Xml: r.localized})
+				updates = append(updates, r.fragments[2])
 			}
 		}
 	}

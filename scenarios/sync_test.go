@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/wsusmock/wsusmock/scenarios"
+	"github.com/wsusmock/wsusmock/wusp"
 )
 
-func ids(us []scenarios.UpdateInfo) []int {
+func ids(us []wusp.UpdateInfo) []int {
 	var out []int
 	for _, u := range us {
-		out = append(out, u.RevisionID)
+		out = append(out, u.ID)
 	}
 	return out
 }
@@ -29,7 +30,7 @@ func TestFirstSyncReturnsRoots(t *testing.T) {
 	}
 	for _, u := range res.NewUpdates {
 		if u.IsLeaf || u.Deployment.Action != scenarios.ActionEvaluate {
-			t.Errorf("%d: IsLeaf %v, Action %s; want non-leaf Evaluate", u.RevisionID, u.IsLeaf, u.Deployment.Action)
+			t.Errorf("%d: IsLeaf %v, Action %s; want non-leaf Evaluate", u.ID, u.IsLeaf, u.Deployment.Action)
 		}
 	}
 	if res.Truncated || len(res.OutOfScopeRevisionIDs)+len(res.ChangedUpdates) != 0 {
@@ -45,9 +46,9 @@ func TestDeploymentActions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[int]scenarios.UpdateInfo{}
+	got := map[int]wusp.UpdateInfo{}
 	for _, u := range res.NewUpdates {
-		got[u.RevisionID] = u
+		got[u.ID] = u
 	}
 	tests := []struct {
 		rev    int
@@ -188,8 +189,9 @@ func TestProtocol18Fields(t *testing.T) {
 		if d.AutoSelect != tt.want || d.AutoDownload != tt.want || d.SupersedenceBehavior != tt.want || d.FlagBitmask != tt.want {
 			t.Errorf("protocol %q: %+v, want 1.8 fields %q", tt.protocol, d, tt.want)
 		}
-		if got := d.ForProtocol(tt.protocol).FlagBitmask; got != tt.want {
-			t.Errorf("ForProtocol(%q).FlagBitmask = %q, want %q", tt.protocol, got, tt.want)
+		refreshed := w.Refresh([]wusp.UpdateIdentity{{UpdateID: w.Scenario().Catalog[0].UpdateID, RevisionNumber: w.Scenario().Catalog[0].RevisionNumber}}, nil, tt.protocol)
+		if got := refreshed[0].Deployment.FlagBitmask; got != tt.want {
+			t.Errorf("protocol %q: RefreshCache FlagBitmask = %q, want %q", tt.protocol, got, tt.want)
 		}
 	}
 }
@@ -225,7 +227,7 @@ func TestExtendedInfo(t *testing.T) {
 		`<ExtendedProperties DefaultPropertiesLanguage="en" Handler="http://schemas.microsoft.com/msus/2002/12/UpdateHandlers/WindowsInstaller"><KBArticleID>842532</KBArticleID></ExtendedProperties>`,
 		`<LocalizedProperties><Language>en</Language><Title>Office 2003 Service Pack 1</Title><Description>`,
 	} {
-		if updates[i].RevisionID != 8862 || !strings.HasPrefix(updates[i].Xml, want) {
+		if updates[i].ID != 8862 || !strings.HasPrefix(updates[i].Xml, want) {
 			t.Errorf("update %d = %+v, want prefix %s", i, updates[i], want)
 		}
 	}
@@ -237,12 +239,12 @@ func TestExtendedInfo(t *testing.T) {
 
 func TestRefresh(t *testing.T) {
 	w := mustWorld(t, "sp1-kb954960")
-	got := w.Refresh([]scenarios.UpdateIdentity{
+	got := w.Refresh([]wusp.UpdateIdentity{
 		{UpdateID: "CC750251-D324-4187-8241-603A8445AD33", RevisionNumber: 102}, // 8862
 		{UpdateID: "cc750251-d324-4187-8241-603a8445ad33", RevisionNumber: 101}, // a revision this server no longer has
 		{UpdateID: "a9822eb7-928b-45c2-aebb-d11e6cb9589b", RevisionNumber: 100}, // Office 2003 detectoid
 		{UpdateID: "a118d649-d5ea-4b89-b631-417d5b17b021", RevisionNumber: 100}, // 8903, not approved for All Computers
-	}, nil)
+	}, nil, "1.0")
 	if len(got) != 3 {
 		t.Fatalf("Refresh = %+v, want 3 results", got)
 	}

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/wsusmock/wsusmock/wusp"
 )
 
 // implicitDeploymentBase offsets the IDs of the deployments the server
@@ -37,8 +39,9 @@ type compiledRevision struct {
 	required   []int32 // positions that must all be installed
 	categories []int32 // positions of which at least one must be installed
 	core       string
-	extended   string
-	localized  string
+	// fragments are the revision's Core, Extended and LocalizedProperties
+	// UpdateData, rendered once (wusp.UpdateData.CacheEncoding).
+	fragments [3]wusp.UpdateData
 }
 
 // plan is the answer to "what is deployed to this set of groups": every
@@ -56,7 +59,32 @@ type planEntry struct {
 	// the plan's groups: the input on which GetSyncInfo's Hashtable.Add threw.
 	duplicate  bool
 	lastChange time.Time
-	deployment Deployment
+	deployment wusp.Deployment
+	// infos are the entry's UpdateInfo for clients below protocol 1.8 and
+	// for 1.8 and later, rendered once for the plans NewWorld builds; nil
+	// for plans made per request.
+	infos *[2]wusp.UpdateInfo
+}
+
+// info is the entry's UpdateInfo for a client below protocol 1.8 or not.
+func (e *planEntry) info(w *World, v18 bool) wusp.UpdateInfo {
+	i := 0
+	if v18 {
+		i = 1
+	}
+	if e.infos != nil {
+		return e.infos[i]
+	}
+	return e.makeInfos(w)[i]
+}
+
+func (e *planEntry) makeInfos(w *World) [2]wusp.UpdateInfo {
+	r := &w.revs[e.rev]
+	var out [2]wusp.UpdateInfo
+	for i, protocol := range []string{"1.0", "1.8"} {
+		out[i] = wusp.UpdateInfo{ID: r.RevisionID, Deployment: v18Fields(e.deployment, protocol), IsLeaf: r.isLeaf, Xml: r.core}
+	}
+	return out
 }
 
 // NewWorld validates s and compiles it. The World keeps its own copy of s.
@@ -107,13 +135,20 @@ func NewWorld(s *Scenario) (*World, error) {
 	// MS-WUSP: categories and detectoids are non-leaf, and so is any
 	// revision another one names as a prerequisite.
 	for _, r := range s.Catalog {
-		w.revs = append(w.revs, compiledRevision{
-			Revision:  r,
-			isLeaf:    !r.IsNonLeafType() && !prereqOf[r.RevisionID],
-			core:      coreFragment(r, byID),
-			extended:  extendedFragment(r),
-			localized: localizedFragment(r),
-		})
+		c := compiledRevision{
+			Revision: r,
+			isLeaf:   !r.IsNonLeafType() && !prereqOf[r.RevisionID],
+			core:     coreFragment(r, byID),
+		}
+		c.fragments = [3]wusp.UpdateData{
+			{ID: r.RevisionID, Xml: c.core},
+			{ID: r.RevisionID, Xml: extendedFragment(r)},
+			{ID: r.RevisionID, Xml: localizedFragment(r)},
+		}
+		for i := range c.fragments {
+			c.fragments[i].CacheEncoding()
+		}
+		w.revs = append(w.revs, c)
 	}
 	sort.Slice(w.revs, func(i, j int) bool {
 		if w.revs[i].isLeaf != w.revs[j].isLeaf {
@@ -158,6 +193,18 @@ func NewWorld(s *Scenario) (*World, error) {
 	w.plans[0] = w.buildPlan([]int{0})
 	for g := 1; g < len(s.TargetGroups); g++ {
 		w.plans[g] = w.buildPlan([]int{0, g})
+	}
+	// The plans every client uses carry their UpdateInfo ready-made, so a
+	// SyncUpdates reply copies it instead of encoding it.
+	for _, p := range w.plans {
+		for k := range p.entries {
+			e := &p.entries[k]
+			infos := e.makeInfos(w)
+			for i := range infos {
+				infos[i].CacheEncoding()
+			}
+			e.infos = &infos
+		}
 	}
 	return w, nil
 }
@@ -300,7 +347,7 @@ func (w *World) buildPlan(groups []int) *plan {
 		switch roles[i] {
 		case roleDeployed:
 			d := pickRow(rows[i])
-			e.deployment = Deployment{
+			e.deployment = wusp.Deployment{
 				ID: d.DeploymentID, Action: d.Action, Deadline: d.Deadline, IsAssigned: d.IsAssigned,
 				DownloadPriority: d.DownloadPriority,
 			}
@@ -316,8 +363,8 @@ func (w *World) buildPlan(groups []int) *plan {
 	return p
 }
 
-func (w *World) implicitDeployment(i int32, action string) Deployment {
-	return Deployment{
+func (w *World) implicitDeployment(i int32, action string) wusp.Deployment {
+	return wusp.Deployment{
 		ID:             implicitDeploymentBase + w.revs[i].RevisionID,
 		Action:         action,
 		IsAssigned:     true,
@@ -354,6 +401,9 @@ func pickRow(rows []DeploymentRow) DeploymentRow {
 func (w *World) planFor(names []string) *plan {
 	var extra []int
 	for _, name := range names {
+		if strings.EqualFold(name, AllComputers) {
+			continue // every client's group: no lower-casing on the hot path
+		}
 		g, ok := w.groups[strings.ToLower(name)]
 		if !ok || g == 0 {
 			continue

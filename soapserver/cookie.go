@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unsafe"
 
 	"github.com/wsusmock/wsusmock/wusp"
 )
@@ -245,13 +246,19 @@ func (r *record) uvarint() uint64 {
 	return v
 }
 
+// string returns the next string as a view into the record: open hands
+// unmarshal a plaintext that nothing writes again, so the strings of a
+// session share its one allocation instead of making one each.
 func (r *record) string() string {
 	n := r.uvarint()
 	if n > uint64(len(r.b)) {
 		r.fail()
 		return ""
 	}
-	s := string(r.b[:n])
+	var s string
+	if n > 0 {
+		s = unsafe.String(&r.b[0], int(n))
+	}
 	r.b = r.b[n:]
 	return s
 }

@@ -97,7 +97,7 @@ func (s *Server) session(x *exchange, c wusp.Cookie) (session, *wusp.Fault) {
 }
 
 // validClientID checks a SusClientId: 1–255 characters of letters, digits
-// and hyphens (MS-WUSP §2.2.2.1.1).
+// and hyphens (MS-WUSP §2.2.2.1.1). WUA sends a GUID.
 func validClientID(id string) bool {
 	if id == "" || len(id) > 255 {
 		return false
@@ -110,15 +110,32 @@ func validClientID(id string) bool {
 	return true
 }
 
+// validDNSName checks a dnsName: at most 255 characters, not blank, and no
+// control characters (RFC 1035 bounds a name at 255 octets).
+func validDNSName(name string) bool {
+	if strings.TrimSpace(name) == "" || len(name) > 255 {
+		return false
+	}
+	for _, c := range name {
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *Server) getAuthorizationCookie(x *exchange, req *wusp.GetAuthorizationCookieRequest) (wusp.Message, error) {
-	x.client = req.ClientID
-	s.logRequest(x)
+	// The clientId is judged before the exchange names it: the journal,
+	// the event stream and the server log only ever see a valid one.
 	// WSUS answered a bad clientId or dnsName with InternalServerError,
 	// not InvalidParameters (MS-WUSP notes <50>, <51>).
 	if !validClientID(req.ClientID) {
+		s.logRequest(x)
 		return nil, wusp.NewFault(wusp.InternalServerError, "")
 	}
-	if strings.TrimSpace(req.DNSName) == "" {
+	x.client = req.ClientID
+	s.logRequest(x)
+	if !validDNSName(req.DNSName) {
 		return nil, wusp.NewFault(wusp.InternalServerError, "")
 	}
 	data := s.sealer.seal(purposeAuth, &authorization{
@@ -192,14 +209,10 @@ func (s *Server) syncUpdates(x *exchange, req *wusp.SyncUpdatesRequest) (wusp.Me
 	if sess.ConfigChange.Before(world.LastChange()) {
 		return nil, wusp.NewFault(wusp.ConfigChanged, "")
 	}
+	// The ID lists were bounded when the request was decoded.
 	p := req.Parameters
-	switch {
-	case p.HasSystemSpec && !p.SkipSoftwareSync:
+	if p.HasSystemSpec && !p.SkipSoftwareSync {
 		return nil, wusp.NewFault(wusp.InvalidParameters, "parameters.SystemSpec")
-	case len(p.InstalledNonLeafUpdateIDs) > maxInstalledPrerequisites:
-		return nil, wusp.NewFault(wusp.InvalidParameters, "parameters.InstalledNonLeafUpdateIDs")
-	case len(p.OtherCachedUpdateIDs) > maxCachedUpdates:
-		return nil, wusp.NewFault(wusp.InvalidParameters, "parameters.OtherCachedUpdateIDs")
 	}
 	res, err := world.Sync(scenarios.SyncRequest{
 		TargetGroups:     sess.Groups,
@@ -226,68 +239,24 @@ func (s *Server) syncUpdates(x *exchange, req *wusp.SyncUpdatesRequest) (wusp.Me
 		sess.SyncedThrough = res.MaxLastChange
 	}
 	return &wusp.SyncUpdatesResponse{Result: wusp.SyncInfo{
-		NewUpdates:            updateInfos(res.NewUpdates),
+		NewUpdates:            res.NewUpdates,
 		OutOfScopeRevisionIDs: res.OutOfScopeRevisionIDs,
-		ChangedUpdates:        updateInfos(res.ChangedUpdates),
+		ChangedUpdates:        res.ChangedUpdates,
 		Truncated:             res.Truncated,
 		NewCookie:             s.sealer.cookie(sess),
 	}}, nil
 }
 
-func updateInfos(in []scenarios.UpdateInfo) []wusp.UpdateInfo {
-	if in == nil {
-		return nil
-	}
-	out := make([]wusp.UpdateInfo, len(in))
-	for i, u := range in {
-		out[i] = wusp.UpdateInfo{ID: u.RevisionID, Deployment: deployment(u.Deployment), IsLeaf: u.IsLeaf, Xml: u.Xml}
-	}
-	return out
-}
-
-func deployment(d scenarios.Deployment) wusp.Deployment {
-	return wusp.Deployment{
-		ID: d.ID, Action: d.Action, Deadline: d.Deadline, IsAssigned: d.IsAssigned,
-		LastChangeTime: d.LastChangeTime, DownloadPriority: d.DownloadPriority,
-		AutoSelect: d.AutoSelect, AutoDownload: d.AutoDownload,
-		SupersedenceBehavior: d.SupersedenceBehavior, FlagBitmask: d.FlagBitmask,
-	}
-}
-
 func (s *Server) refreshCache(x *exchange, sess session, req *wusp.RefreshCacheRequest) wusp.Message {
-	ids := make([]scenarios.UpdateIdentity, len(req.GlobalIDs))
-	for i, g := range req.GlobalIDs {
-		ids[i] = scenarios.UpdateIdentity{UpdateID: g.UpdateID, RevisionNumber: g.RevisionNumber}
-	}
-	results := x.snap.world.Refresh(ids, sess.Groups)
-	out := &wusp.RefreshCacheResponse{Result: make([]wusp.RefreshCacheResult, len(results))}
-	for i, r := range results {
-		out.Result[i] = wusp.RefreshCacheResult{
-			RevisionID: r.RevisionID,
-			GlobalID:   wusp.UpdateIdentity{UpdateID: r.Identity.UpdateID, RevisionNumber: r.Identity.RevisionNumber},
-			IsLeaf:     r.IsLeaf,
-			Deployment: deployment(r.Deployment.ForProtocol(sess.Protocol)),
-		}
-	}
-	return out
+	return &wusp.RefreshCacheResponse{Result: x.snap.world.Refresh(req.GlobalIDs, sess.Groups, sess.Protocol)}
 }
 
 func (s *Server) getExtendedUpdateInfo(x *exchange, req *wusp.GetExtendedUpdateInfoRequest) (wusp.Message, error) {
 	if _, f := s.session(x, req.Cookie); f != nil {
 		return nil, f
 	}
-	if len(req.RevisionIDs) > maxExtendedUpdatesPerRequest {
-		return nil, wusp.NewFault(wusp.InvalidParameters, "revisionIDs")
-	}
 	updates, outOfScope := x.snap.world.ExtendedInfo(req.RevisionIDs, req.InfoTypes, req.Locales)
-	res := wusp.ExtendedUpdateInfo{OutOfScopeRevisionIDs: outOfScope}
-	if updates != nil {
-		res.Updates = make([]wusp.UpdateData, len(updates))
-		for i, u := range updates {
-			res.Updates[i] = wusp.UpdateData{ID: u.RevisionID, Xml: u.Xml}
-		}
-	}
-	return &wusp.GetExtendedUpdateInfoResponse{Result: res}, nil
+	return &wusp.GetExtendedUpdateInfoResponse{Result: wusp.ExtendedUpdateInfo{Updates: updates, OutOfScopeRevisionIDs: outOfScope}}, nil
 }
 
 // getFileLocations answers MS-WUSP §3.1.5.10. The mock's catalog carries

@@ -1,7 +1,6 @@
 package soapserver
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"fmt"
@@ -92,10 +91,6 @@ const (
 	// DefaultJournalSize entries of the largest kind, several times that
 	// of ordinary ones.
 	DefaultJournalBytes = 4 << 20
-	// maxInstalledPrerequisites and maxCachedUpdates are the limits of WSUS's
-	// ClientWebService web.config (docs/protocol-facts.md §1.7).
-	maxInstalledPrerequisites = 400
-	maxCachedUpdates          = 22000
 )
 
 // Server answers the WSUS 3.0 web services. Create it with New.
@@ -112,7 +107,8 @@ type Server struct {
 	// server log.
 	thread  atomic.Uint32
 	threads [24]string
-	bufs    sync.Pool
+	// scratch holds *scratch: what an exchange borrows (see scratch).
+	scratch sync.Pool
 
 	// mu serialises the writers of snap, base and rules (the control
 	// plane); readers never take it.
@@ -185,7 +181,7 @@ func New(world *scenarios.World, cfg Config) (*Server, error) {
 	for i := range s.threads {
 		s.threads[i] = "w3wp." + strconv.Itoa(i+1)
 	}
-	s.bufs.New = func() any { return new(bytes.Buffer) }
+	s.scratch.New = func() any { return new(scratch) }
 	s.SetWorld(world)
 	return s, nil
 }
@@ -282,7 +278,7 @@ func configFor(w *scenarios.World, machine string) wusp.Config {
 			ServiceURL: strings.TrimPrefix(wusp.SimpleAuth.Path(), "/"),
 		}},
 		Properties: []wusp.ConfigurationProperty{
-			{Name: "MaxExtendedUpdatesPerRequest", Value: strconv.Itoa(maxExtendedUpdatesPerRequest)},
+			{Name: "MaxExtendedUpdatesPerRequest", Value: strconv.Itoa(wusp.MaxExtendedUpdatesPerRequest)},
 			{Name: "PackageServerShare", Value: `\\` + machine + `\UpdateServicesPackages`},
 			{Name: "ProtocolVersion", Value: w.Build().ProtocolVersion},
 			{Name: "IsInventoryRequired", Value: "0"},
@@ -290,9 +286,6 @@ func configFor(w *scenarios.World, machine string) wusp.Config {
 		},
 	}
 }
-
-// maxExtendedUpdatesPerRequest is the MS-WUSP sample value, which WSUS used.
-const maxExtendedUpdatesPerRequest = 50
 
 // personaHeaders are the headers the build's host (IIS 6 with ASP.NET 2.0
 // for WSUS 3.0) added to every reply, spelled as the host spelled them:
@@ -313,13 +306,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, v := range snap.headers {
 		w.Header()[k] = v
 	}
-	p := strings.ToLower(r.URL.Path)
-	if p == "/healthz" {
+	p := r.URL.Path
+	if strings.EqualFold(p, "/healthz") {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
 		return
 	}
-	if strings.HasPrefix(p, selfUpdatePrefix) {
+	if len(p) >= len(selfUpdatePrefix) && strings.EqualFold(p[:len(selfUpdatePrefix)], selfUpdatePrefix) {
 		s.serveSelfUpdate(w, r)
 		return
 	}
@@ -345,17 +338,17 @@ type endpoint struct {
 	wsdl    string // file under fixtures/wsdl
 }
 
-// lookupEndpoint matches a lower-cased path. IIS matched paths without
-// regard to case, and WUA writes client.asmx where the spec says Client.asmx.
-func lookupEndpoint(lower string) (endpoint, bool) {
+// lookupEndpoint matches a path without regard to case, as IIS did: WUA
+// writes client.asmx where the spec says Client.asmx.
+func lookupEndpoint(path string) (endpoint, bool) {
 	for _, ep := range [...]endpoint{{wusp.ClientService, "Client.wsdl"}, {wusp.SimpleAuth, "SimpleAuth.wsdl"}, {wusp.Reporting, "Reporting.wsdl"}} {
-		if strings.EqualFold(lower, ep.service.Path()) {
+		if strings.EqualFold(path, ep.service.Path()) {
 			return ep, true
 		}
 	}
 	// MS-WUSP §2.1 names ReportingWebService.asmx; its own WSDL's address
 	// says WebService.asmx. Both are answered.
-	if lower == "/reportingwebservice/webservice.asmx" {
+	if strings.EqualFold(path, "/ReportingWebService/WebService.asmx") {
 		return endpoint{wusp.Reporting, "Reporting.wsdl"}, true
 	}
 	return endpoint{}, false

@@ -33,14 +33,52 @@ type exchange struct {
 	delay   time.Duration // the latency it asks for
 	// recorded is set once the exchange is in the journal.
 	recorded bool
+	// out is the buffer replies are appended to, reused across exchanges;
+	// nil outside serveSOAP.
+	out *[]byte
+	// length backs the Content-Length header.
+	length [1]string
+}
+
+// scratch is what one exchange borrows from the server and gives back:
+// the exchange itself, the request body, the Document the request is
+// parsed into and the reply buffer. Reusing them is what keeps a request
+// from allocating in proportion to its size.
+type scratch struct {
+	x     exchange
+	body  bytes.Buffer
+	doc   wusp.Document
+	reply []byte
+}
+
+// maxKeptScratch bounds the buffers a scratch keeps for the next exchange,
+// so that one large request does not pin its memory in the pool.
+const maxKeptScratch = 64 << 10
+
+func (s *Server) putScratch(sc *scratch) {
+	sc.x = exchange{}
+	sc.doc.Clear()
+	if sc.body.Cap() > maxKeptScratch {
+		sc.body = bytes.Buffer{}
+	}
+	sc.body.Reset()
+	if cap(sc.reply) > maxKeptScratch {
+		sc.reply = nil
+	}
+	s.scratch.Put(sc)
 }
 
 func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, snap *snapshot, ep endpoint) {
-	x := &exchange{r: r, snap: snap, actor: actor(r), thread: s.threadName(), start: time.Now()}
+	sc := s.scratch.Get().(*scratch)
+	defer s.putScratch(sc)
+	sc.x = exchange{r: r, snap: snap, actor: actor(r), thread: s.threadName(), start: time.Now(), out: &sc.reply}
+	x := &sc.x
 	defer s.record(x)
 
-	buf := s.bufs.Get().(*bytes.Buffer)
-	defer func() { buf.Reset(); s.bufs.Put(buf) }()
+	buf := &sc.body
+	if n := r.ContentLength; n > 0 && n <= s.cfg.MaxRequestBytes {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
 	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, s.cfg.MaxRequestBytes)); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -52,7 +90,7 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, snap *snapsho
 		return
 	}
 
-	opEl, err := wusp.ParseRequest(buf.Bytes(), s.cfg.MaxDepth)
+	opEl, err := sc.doc.ParseRequest(buf.Bytes(), s.cfg.MaxDepth)
 	if err != nil {
 		// ASMX answers an XmlException with 400, other unreadable
 		// envelopes with 500; both as soap:Client (docs/protocol-facts.md §2.3).
@@ -91,7 +129,8 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, snap *snapsho
 	}
 	body := x.encoded
 	if body == nil {
-		body = wusp.MarshalResponse(op, resp)
+		*x.out = wusp.AppendResponse((*x.out)[:0], op, resp)
+		body = *x.out
 	}
 	s.reply(w, x, http.StatusOK, body)
 	if s.debug {
@@ -138,20 +177,21 @@ func trimQuotes(v string) string {
 // InvalidParameters naming the element; anything unexpected becomes
 // InternalServerError, as an unhandled exception in WSUS did.
 func (s *Server) writeError(w http.ResponseWriter, x *exchange, err error) {
-	var f *wusp.Fault
-	var missing *wusp.MissingError
-	var bad *wusp.ValueError
-	switch {
-	case errors.As(err, &f):
-	case errors.As(err, &missing):
-		f = wusp.NewFault(wusp.InvalidParameters, missing.Path)
-	case errors.As(err, &bad):
-		f = wusp.NewFault(wusp.InvalidParameters, bad.Path)
+	// The handlers return these unwrapped: a type switch answers the
+	// KB954960 fault without the allocations errors.As costs.
+	switch e := err.(type) {
+	case *wusp.Fault:
+		s.writeFault(w, x, e)
+	case *wusp.MissingError:
+		s.writeFault(w, x, wusp.NewFault(wusp.InvalidParameters, e.Path))
+	case *wusp.ValueError:
+		s.writeFault(w, x, wusp.NewFault(wusp.InvalidParameters, e.Path))
+	case *wusp.LimitError:
+		s.writeFault(w, x, wusp.NewFault(wusp.InvalidParameters, e.Message()))
 	default:
 		s.log.Error("operation failed", "op", x.op.Name, "err", err)
-		f = wusp.NewFault(wusp.InternalServerError, "")
+		s.writeFault(w, x, wusp.NewFault(wusp.InternalServerError, ""))
 	}
-	s.writeFault(w, x, f)
 }
 
 // writeFault is the one place a WSUS fault leaves the server: it completes
@@ -175,7 +215,14 @@ func (s *Server) writeFault(w http.ResponseWriter, x *exchange, f *wusp.Fault) {
 		sl.ThrowException(x.thread, f.Actor, f.ID, string(f.Code), f.Message, client)
 	}
 	x.fault, x.faultID = string(f.Code), f.ID
-	s.reply(w, x, x.snap.faultStatus, wusp.MarshalFault(f))
+	var body []byte
+	if x.out != nil {
+		*x.out = wusp.AppendFault((*x.out)[:0], f)
+		body = *x.out
+	} else {
+		body = wusp.MarshalFault(f)
+	}
+	s.reply(w, x, x.snap.faultStatus, body)
 	if s.debug {
 		s.log.Debug("exchange", "op", x.op.Name, "client", x.client, "fault", f.Code, "id", f.ID, "status", x.snap.faultStatus)
 	}
@@ -206,15 +253,18 @@ func (s *Server) reply(w http.ResponseWriter, x *exchange, status int, body []by
 			return
 		}
 	}
-	s.writeXML(w, status, body)
+	s.writeXML(w, x, status, body)
 }
 
 // writeXML sends a SOAP reply with an explicit Content-Length: WUA's
 // transport has hung up on chunked replies.
-func (s *Server) writeXML(w http.ResponseWriter, status int, body []byte) {
+func (s *Server) writeXML(w http.ResponseWriter, x *exchange, status int, body []byte) {
 	h := w.Header()
 	h["Content-Type"] = contentTypeXML
-	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	// The header value lives in the exchange: net/http reads it before
+	// ServeHTTP returns, and the exchange outlives that.
+	x.length[0] = strconv.Itoa(len(body))
+	h["Content-Length"] = x.length[:]
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

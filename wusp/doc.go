@@ -8,11 +8,11 @@
 // package, so the schema is stated once. It knows nothing of HTTP servers or
 // scenarios: it turns bytes into typed values and typed values into bytes.
 //
-// XML is read, requests and replies alike, by a tokenizer
-// (github.com/orisano/gosax) into a slice-backed Element tree, refusing
-// DTDs and nesting deeper than a bound. Requests and replies are written
-// with github.com/beevik/etree, which keeps the prefixes the server chooses
-// and the exact element order of the schema (XmlSerializer- and
-// ATL-generated clients are order sensitive); the fault, the hot path's
-// most frequent reply, is appended to a fixed frame instead.
+// Requests are tokenized with github.com/orisano/gosax into an Element tree
+// held by a reusable Document (parse.go). Replies are written with
+// github.com/beevik/etree, which keeps the prefixes the server chooses and
+// the exact element order of the schema (XmlSerializer- and ATL-generated
+// clients are order sensitive); the fault, SyncUpdates and
+// GetExtendedUpdateInfo replies are appended to a caller's buffer with the
+// same bytes (encode.go).
 package wusp

@@ -1,17 +1,23 @@
 package wusp
 
+import "strings"
+
 // Element is one element of a parsed SOAP message: the read-only tree that
 // ParseRequest returns and the message readers walk.
 //
 // It is not an etree.Element on purpose. Building an etree document cost
 // about 180 allocations for a SyncUpdates request, most of a fault's CPU in
-// the server's profile; an Element tree lives in one slice allocated per
-// message, so reading a request allocates little beyond its strings.
-// Responses are still built and written with etree.
+// the server's profile. An Element's names and text are views into the
+// buffers of the Document that parsed it, and a Document is reused from
+// request to request, so reading a request allocates little beyond the
+// strings the typed message keeps. Responses are still built with etree,
+// except the hot replies, which are appended (encode.go).
 type Element struct {
-	// Space is the prefix as written, Tag the local name.
+	// Space is the prefix as written, Tag the local name. Both are views
+	// into the Document: valid until the Document parses again.
 	Space, Tag string
-	text       string
+	// text is the character data, entities resolved; a view like Tag.
+	text string
 	// nilled is set by an xsi:nil="1" or "true" attribute (any prefix: WUA
 	// declares xsi, other senders may not).
 	nilled bool
@@ -37,8 +43,9 @@ func (e *Element) NamespaceURI() string {
 	return ""
 }
 
-// Text is the element's character data, entities resolved.
-func (e *Element) Text() string { return e.text }
+// Text is a copy of the element's character data, entities resolved: it
+// stays valid after the Document is reused.
+func (e *Element) Text() string { return strings.Clone(e.text) }
 
 // FullTag is the name as written, "prefix:local" or "local".
 func (e *Element) FullTag() string {

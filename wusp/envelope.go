@@ -31,8 +31,15 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // the first child of soap:Body. Any envelope prefix is accepted; a UTF-8 BOM
 // is skipped; nesting deeper than maxDepth is refused.
 func ParseRequest(body []byte, maxDepth int) (*Element, error) {
+	return new(Document).ParseRequest(body, maxDepth)
+}
+
+// ParseRequest is the package's ParseRequest into d: the tree is valid
+// until d parses again or is cleared, and the typed message DecodeRequest
+// fills from it keeps no reference to it.
+func (d *Document) ParseRequest(body []byte, maxDepth int) (*Element, error) {
 	body = bytes.TrimPrefix(body, utf8BOM)
-	root, err := parseTree(body, maxDepth)
+	root, err := d.parse(body, maxDepth)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +50,7 @@ func ParseRequest(body []byte, maxDepth int) (*Element, error) {
 		return nil, &EnvelopeError{fmt.Sprintf("root element is {%s}%s, want {%s}Envelope", root.NamespaceURI(), root.Tag, NSSoap)}
 	}
 	var soapBody *Element
-	for _, c := range root.ChildElements() {
+	for c := root.first; c != nil; c = c.next {
 		if c.Tag == "Body" && c.NamespaceURI() == NSSoap {
 			soapBody = c
 			break
@@ -52,11 +59,10 @@ func ParseRequest(body []byte, maxDepth int) (*Element, error) {
 	if soapBody == nil {
 		return nil, &EnvelopeError{"no soap:Body element"}
 	}
-	kids := soapBody.ChildElements()
-	if len(kids) == 0 {
+	if soapBody.first == nil {
 		return nil, &EnvelopeError{"soap:Body is empty"}
 	}
-	return kids[0], nil
+	return soapBody.first, nil
 }
 
 // DecodeRequest fills msg from the operation element returned by
@@ -128,59 +134,13 @@ func MarshalRequest(op Operation, msg Message) []byte {
 // faultactor, and a detail whose ErrorCode, Message, ID and Method children
 // carry no namespace.
 //
-// Unlike the other encoders it appends bytes to a fixed frame instead of
-// building an etree document: the KB954960 fault is the reply a load test
-// hammers, and the frame never changes. TestMarshalFaultMatchesEtree holds
-// it to the etree rendering byte for byte.
+// Unlike most encoders it appends bytes to a fixed frame (AppendFault)
+// instead of building an etree document: the KB954960 fault is the reply a
+// load test hammers, and the frame never changes.
+// TestMarshalFaultMatchesEtree holds it to the etree rendering byte for
+// byte.
 func MarshalFault(f *Fault) []byte {
-	b := make([]byte, 0, 640+len(f.FaultString)+len(f.Actor)+len(f.Message)+len(f.Method))
-	b = append(b, envelopeOpen...)
-	b = append(b, "<soap:Fault><faultcode>soap:"...)
-	b = appendEscaped(b, f.FaultCode())
-	b = append(b, "</faultcode>"...)
-	b = appendTextElement(b, "faultstring", f.FaultString)
-	b = appendTextElement(b, "faultactor", f.Actor)
-	b = append(b, "<detail>"...)
-	b = appendTextElement(b, "ErrorCode", string(f.Code))
-	b = appendTextElement(b, "Message", f.Message)
-	b = appendTextElement(b, "ID", f.ID)
-	b = appendTextElement(b, "Method", f.Method)
-	return append(b, "</detail></soap:Fault>"+envelopeClose...)
-}
-
-const (
-	envelopeOpen = `<?xml version="1.0" encoding="utf-8"?>` +
-		`<soap:Envelope xmlns:soap="` + NSSoap + `" xmlns:xsi="` + NSXSI + `" xmlns:xsd="` + NSXSD + `">` +
-		`<soap:Body>`
-	envelopeClose = `</soap:Body></soap:Envelope>`
-)
-
-// appendTextElement writes <name>text</name>, or <name /> for empty text,
-// as XmlTextWriter did.
-func appendTextElement(b []byte, name, text string) []byte {
-	if text == "" {
-		return append(append(append(b, '<'), name...), " />"...)
-	}
-	b = append(append(append(b, '<'), name...), '>')
-	b = appendEscaped(b, text)
-	return append(append(append(b, "</"...), name...), '>')
-}
-
-// appendEscaped escapes text as etree's CanonicalText does: &, < and >.
-func appendEscaped(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '&':
-			b = append(b, "&amp;"...)
-		case '<':
-			b = append(b, "&lt;"...)
-		case '>':
-			b = append(b, "&gt;"...)
-		default:
-			b = append(b, c)
-		}
-	}
-	return b
+	return AppendFault(make([]byte, 0, 640+len(f.FaultString)+len(f.Actor)+len(f.Message)+len(f.Method)), f)
 }
 
 // MarshalProtocolFault encodes a SOAP-layer fault, with an empty detail as

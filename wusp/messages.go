@@ -1,6 +1,7 @@
 package wusp
 
 import (
+	"slices"
 	"time"
 
 	"github.com/beevik/etree"
@@ -27,11 +28,15 @@ func (r *GetAuthorizationCookieRequest) appendXML(e *etree.Element) {
 }
 
 func (r *GetAuthorizationCookieRequest) readXML(e *Element) (err error) {
-	if r.ClientID, err = reqString(e, "", "clientId"); err != nil {
+	// clientId and dnsName are judged by the server, which answers a bad
+	// one as WSUS did; only their size is bounded here.
+	if r.ClientID, err = reqStringMax(e, "", "clientId", MaxTextLength); err != nil {
 		return err
 	}
-	r.TargetGroupName = optString(e, "targetGroupName")
-	r.DNSName, err = reqString(e, "", "dnsName")
+	if r.TargetGroupName, err = optStringMax(e, "", "targetGroupName", MaxNameLength); err != nil {
+		return err
+	}
+	r.DNSName, err = reqStringMax(e, "", "dnsName", MaxTextLength)
 	return err
 }
 
@@ -58,7 +63,7 @@ func (r *GetConfigRequest) appendXML(e *etree.Element) {
 }
 
 func (r *GetConfigRequest) readXML(e *Element) (err error) {
-	r.ProtocolVersion, err = reqString(e, "", "protocolVersion")
+	r.ProtocolVersion, err = reqStringMax(e, "", "protocolVersion", MaxNameLength)
 	return err
 }
 
@@ -107,6 +112,9 @@ func (r *GetCookieRequest) readXML(e *Element) (err error) {
 	if err != nil {
 		return err
 	}
+	if n := countChildren(arr, "AuthorizationCookie"); n > MaxAuthCookies {
+		return &LimitError{Path: "authCookies", Limit: MaxAuthCookies, Unit: "items"}
+	}
 	for _, el := range children(arr, "AuthorizationCookie") {
 		var a AuthorizationCookie
 		if err := a.readXML(el, "authCookies.AuthorizationCookie"); err != nil {
@@ -126,7 +134,7 @@ func (r *GetCookieRequest) readXML(e *Element) (err error) {
 	if r.CurrentTime, err = optTime(e, "", "currentTime"); err != nil {
 		return err
 	}
-	r.ProtocolVersion, err = reqString(e, "", "protocolVersion")
+	r.ProtocolVersion, err = reqStringMax(e, "", "protocolVersion", MaxNameLength)
 	return err
 }
 
@@ -211,14 +219,14 @@ func (r *SyncUpdatesRequest) readXML(e *Element) (err error) {
 	if r.Parameters.ExpressQuery, err = reqBool(p, pp, "ExpressQuery"); err != nil {
 		return err
 	}
-	if r.Parameters.InstalledNonLeafUpdateIDs, err = ints(p, pp, "InstalledNonLeafUpdateIDs"); err != nil {
+	if r.Parameters.InstalledNonLeafUpdateIDs, err = intsMax(p, pp, "InstalledNonLeafUpdateIDs", MaxInstalledNonLeafUpdateIDs, true); err != nil {
 		return err
 	}
-	if r.Parameters.OtherCachedUpdateIDs, err = ints(p, pp, "OtherCachedUpdateIDs"); err != nil {
+	if r.Parameters.OtherCachedUpdateIDs, err = intsMax(p, pp, "OtherCachedUpdateIDs", MaxCachedUpdateIDs, true); err != nil {
 		return err
 	}
 	r.Parameters.HasSystemSpec = child(p, "SystemSpec") != nil
-	if r.Parameters.CachedDriverIDs, err = ints(p, pp, "CachedDriverIDs"); err != nil {
+	if r.Parameters.CachedDriverIDs, err = intsMax(p, pp, "CachedDriverIDs", MaxCachedUpdateIDs, false); err != nil {
 		return err
 	}
 	r.Parameters.SkipSoftwareSync, err = reqBool(p, pp, "SkipSoftwareSync")
@@ -293,6 +301,9 @@ func (r *RefreshCacheRequest) readXML(e *Element) (err error) {
 	arr, err := reqChild(e, "", "globalIDs")
 	if err != nil {
 		return err
+	}
+	if n := countChildren(arr, "UpdateIdentity"); n > MaxCachedUpdateIDs {
+		return &LimitError{Path: "globalIDs", Limit: MaxCachedUpdateIDs, Unit: "items"}
 	}
 	for _, el := range children(arr, "UpdateIdentity") {
 		var g UpdateIdentity
@@ -375,21 +386,30 @@ func (r *GetExtendedUpdateInfoRequest) readXML(e *Element) (err error) {
 	if child(e, "revisionIDs") == nil {
 		return &MissingError{"revisionIDs"}
 	}
-	if r.RevisionIDs, err = ints(e, "", "revisionIDs"); err != nil {
+	if r.RevisionIDs, err = intsMax(e, "", "revisionIDs", MaxExtendedUpdatesPerRequest, true); err != nil {
 		return err
 	}
 	if child(e, "infoTypes") == nil {
 		return &MissingError{"infoTypes"}
 	}
-	r.InfoTypes = strs(e, "infoTypes", "XmlUpdateFragmentType")
-	r.Locales = strs(e, "locales", "string")
-	return nil
+	if r.InfoTypes, err = strsMax(e, "", "infoTypes", "XmlUpdateFragmentType", MaxInfoTypes, MaxNameLength); err != nil {
+		return err
+	}
+	for _, t := range r.InfoTypes {
+		if !slices.Contains(xmlUpdateFragmentTypes[:], t) {
+			return &ValueError{"infoTypes.XmlUpdateFragmentType", truncated(t), "XmlUpdateFragmentType"}
+		}
+	}
+	r.Locales, err = strsMax(e, "", "locales", "string", MaxLocales, MaxLocaleLength)
+	return err
 }
 
 // UpdateData is one metadata fragment of one revision.
 type UpdateData struct {
 	ID  int
 	Xml string
+	// encoded is the element ready-made (CacheEncoding), or nil.
+	encoded []byte
 }
 
 // ExtendedUpdateInfo is the result of GetExtendedUpdateInfo.
@@ -458,8 +478,11 @@ func (r *GetFileLocationsRequest) readXML(e *Element) (err error) {
 	if err != nil {
 		return err
 	}
+	if n := countChildren(arr, "base64Binary"); n > MaxFileDigests {
+		return &LimitError{Path: "fileDigests", Limit: MaxFileDigests, Unit: "items"}
+	}
 	for _, el := range children(arr, "base64Binary") {
-		d, err := parseBase64("fileDigests", "base64Binary", el.Text())
+		d, err := parseBase64("fileDigests", "base64Binary", el.text)
 		if err != nil {
 			return err
 		}

@@ -63,8 +63,32 @@ type Operation struct {
 func (o Operation) SOAPAction() string { return o.Service.Namespace() + "/" + o.Name }
 
 // QuotedSOAPAction is the action as WUA sends it in the header and as WSUS
-// echoes it in a fault's Method element: in double quotes.
-func (o Operation) QuotedSOAPAction() string { return `"` + o.SOAPAction() + `"` }
+// echoes it in a fault's Method element: in double quotes. The operations
+// of a WSUS 3.0 server have theirs ready-made, since every fault carries
+// one.
+func (o Operation) QuotedSOAPAction() string {
+	switch o {
+	case OpGetAuthorizationCookie:
+		return `"` + NSSimpleAuth + `/GetAuthorizationCookie"`
+	case OpGetConfig:
+		return `"` + NSClient + `/GetConfig"`
+	case OpGetCookie:
+		return `"` + NSClient + `/GetCookie"`
+	case OpRegisterComputer:
+		return `"` + NSClient + `/RegisterComputer"`
+	case OpSyncUpdates:
+		return `"` + NSClient + `/SyncUpdates"`
+	case OpRefreshCache:
+		return `"` + NSClient + `/RefreshCache"`
+	case OpGetExtendedUpdateInfo:
+		return `"` + NSClient + `/GetExtendedUpdateInfo"`
+	case OpGetFileLocations:
+		return `"` + NSClient + `/GetFileLocations"`
+	case OpReportEventBatch:
+		return `"` + NSReporting + `/ReportEventBatch"`
+	}
+	return `"` + o.SOAPAction() + `"`
+}
 
 // The operations a WSUS 3.0 / 3.0 SP1 server exposes. StartCategoryScan,
 // GetExtendedUpdateInfo2, SyncPrinterCatalog, GetConfig2 and GetTimestamps

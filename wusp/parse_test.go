@@ -1,9 +1,11 @@
 package wusp
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -35,7 +37,7 @@ func renderEtree(e *etree.Element, b *strings.Builder) {
 }
 
 func renderOurs(e *Element, b *strings.Builder) {
-	fmt.Fprintf(b, "{%s}%s nil=%v %q(", e.NamespaceURI(), e.Tag, e.nilled, strings.TrimSpace(e.Text()))
+	fmt.Fprintf(b, "{%s}%s nil=%v %q(", e.NamespaceURI(), e.Tag, e.nilled, strings.TrimSpace(e.text))
 	for _, c := range e.ChildElements() {
 		renderOurs(c, b)
 	}
@@ -57,8 +59,11 @@ func FuzzParseTree(f *testing.F) {
 	}
 	f.Add([]byte(`<a xmlns="u" x:y='1' xmlns:x="v"><b>&lt;t&gt; &amp; &#65;&#x42;</b><![CDATA[<raw>]]><!-- c --><c/></a>`))
 	f.Add([]byte(`<?xml version="1.0"?><r><s>one</s> two <s>three</s></r>`))
+	// One Document parses every input, as a server's pooled ones do: what
+	// the previous input left in it must not show in the next tree.
+	var reused Document
 	f.Fuzz(func(t *testing.T, b []byte) {
-		ours, ourErr := parseTree(b, 64)
+		ours, ourErr := reused.parse(b, 64)
 		doc := etree.NewDocument()
 		refErr := doc.ReadFromBytes(b)
 		if refErr != nil || doc.Root() == nil || len(doc.ChildElements()) != 1 {
@@ -83,4 +88,69 @@ func FuzzParseTree(f *testing.F) {
 			t.Fatalf("trees differ for %q\n ours: %s\netree: %s", b, got.String(), want.String())
 		}
 	})
+}
+
+// allocated reports the bytes f allocates on the heap.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// A body of nothing but '<' is refused at its second byte. The parser once
+// sized its element slice by counting '<' in the body, so this 1 MiB
+// request cost over 100 MiB before the first token was read.
+func TestParseTreeAllocatesForWhatItRead(t *testing.T) {
+	body := bytes.Repeat([]byte{'<'}, 1<<20)
+	var err error
+	got := allocated(func() { _, err = new(Document).parse(body, DefaultMaxDepth) })
+	if err == nil {
+		t.Fatal("a body of '<' parsed")
+	}
+	// The tokenizer's copy of the body, plus a little.
+	if limit := uint64(len(body)) + 256<<10; got > limit {
+		t.Errorf("parsing a 1 MiB body of '<' allocated %d bytes, want at most %d", got, limit)
+	}
+}
+
+// Text split by processing instructions is joined in linear time: a
+// 256 KiB clientId cut every 8 bytes by <?a?> once cost gigabytes of
+// string concatenation.
+func TestParseTreeJoinsSplitTextLinearly(t *testing.T) {
+	const chunk, chunks = "c0a7445f", 32 << 10
+	var b bytes.Buffer
+	b.WriteString("<clientId>")
+	for range chunks {
+		b.WriteString(chunk + "<?a?>")
+	}
+	b.WriteString("</clientId>")
+	var root *Element
+	var err error
+	got := allocated(func() { root, err = new(Document).parse(b.Bytes(), DefaultMaxDepth) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Repeat(chunk, chunks); root.Text() != want {
+		t.Fatalf("text has %d bytes, want the %d bytes joined", len(root.Text()), len(want))
+	}
+	if limit := uint64(8 * b.Len()); got > limit {
+		t.Errorf("parsing %d bytes of split text allocated %d bytes, want at most %d", b.Len(), got, limit)
+	}
+}
+
+// A body of empty elements is refused once it passes MaxElements, before
+// the tree costs more than a few megabytes.
+func TestParseTreeBoundsElementCount(t *testing.T) {
+	body := []byte("<r>" + strings.Repeat("<a/>", 200_000) + "</r>")
+	var err error
+	got := allocated(func() { _, err = new(Document).parse(body, DefaultMaxDepth) })
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("more than %d elements", MaxElements)) {
+		t.Fatalf("err = %v, want the element limit named", err)
+	}
+	if limit := uint64(len(body)) + 16<<20; got > limit {
+		t.Errorf("parsing %d empty elements allocated %d bytes, want at most %d", 200_000, got, limit)
+	}
 }

@@ -82,14 +82,18 @@ func (ev *ReportingEvent) readXML(e *Element, p string) (err error) {
 		return err
 	}
 	bp := path(p, "BasicData")
-	ev.ClientID = optString(child(b, "TargetID"), "Sid")
+	if ev.ClientID, err = optStringMax(child(b, "TargetID"), bp+".TargetID", "Sid", MaxNameLength); err != nil {
+		return err
+	}
 	if ev.SequenceNumber, err = optInt(b, bp, "SequenceNumber"); err != nil {
 		return err
 	}
 	if ev.TimeAtTarget, err = optTime(b, bp, "TimeAtTarget"); err != nil {
 		return err
 	}
-	ev.EventInstanceID = optString(b, "EventInstanceID")
+	if ev.EventInstanceID, err = optStringMax(b, bp, "EventInstanceID", MaxNameLength); err != nil {
+		return err
+	}
 	if ev.NamespaceID, err = optInt(b, bp, "NamespaceID"); err != nil {
 		return err
 	}
@@ -109,11 +113,16 @@ func (ev *ReportingEvent) readXML(e *Element, p string) (err error) {
 		return err
 	}
 	ev.Win32HResult = int32(hr)
-	ev.AppName = optString(b, "AppName")
+	if ev.AppName, err = optStringMax(b, bp, "AppName", MaxNameLength); err != nil {
+		return err
+	}
 	x := child(e, "ExtendedData")
-	ev.ReplacementStrings = strs(x, "ReplacementStrings", "string")
-	ev.MiscData = strs(x, "MiscData", "string")
-	return nil
+	xp := path(p, "ExtendedData")
+	if ev.ReplacementStrings, err = strsMax(x, xp, "ReplacementStrings", "string", MaxEventStrings, MaxTextLength); err != nil {
+		return err
+	}
+	ev.MiscData, err = strsMax(x, xp, "MiscData", "string", MaxEventStrings, MaxTextLength)
+	return err
 }
 
 // ReportEventBatchRequest (Reporting web service).
@@ -142,6 +151,9 @@ func (r *ReportEventBatchRequest) readXML(e *Element) (err error) {
 	arr, err := reqChild(e, "", "eventBatch")
 	if err != nil {
 		return err
+	}
+	if n := countChildren(arr, "ReportingEvent"); n > MaxEventBatch {
+		return &LimitError{Path: "eventBatch", Limit: MaxEventBatch, Unit: "items"}
 	}
 	for _, el := range children(arr, "ReportingEvent") {
 		var ev ReportingEvent

@@ -20,7 +20,7 @@ func (c *Cookie) readXML(e *Element, p string) (err error) {
 	if c.Expiration, err = optTime(e, p, "Expiration"); err != nil {
 		return err
 	}
-	s, err := reqString(e, p, "EncryptedData")
+	s, err := reqTextMax(e, p, "EncryptedData", MaxCookieLength)
 	if err != nil {
 		return err
 	}
@@ -51,8 +51,10 @@ type AuthorizationCookie struct {
 }
 
 func (a *AuthorizationCookie) readXML(e *Element, p string) (err error) {
-	a.PlugInID = optString(e, "PlugInId")
-	s, err := reqString(e, p, "CookieData")
+	if a.PlugInID, err = optStringMax(e, p, "PlugInId", MaxNameLength); err != nil {
+		return err
+	}
+	s, err := reqTextMax(e, p, "CookieData", MaxCookieLength)
 	if err != nil {
 		return err
 	}
@@ -190,7 +192,7 @@ func (c ComputerInfo) appendXML(e *etree.Element) {
 }
 
 func (c *ComputerInfo) readXML(e *Element, p string) (err error) {
-	if c.DNSName, err = reqString(e, p, "DnsName"); err != nil {
+	if c.DNSName, err = reqStringMax(e, p, "DnsName", MaxNameLength); err != nil {
 		return err
 	}
 	for _, f := range []struct {
@@ -209,12 +211,18 @@ func (c *ComputerInfo) readXML(e *Element, p string) (err error) {
 			return err
 		}
 	}
-	c.OSLocale = optString(e, "OSLocale")
-	c.ComputerManufacturer = optString(e, "ComputerManufacturer")
-	c.ComputerModel = optString(e, "ComputerModel")
-	c.BiosVersion = optString(e, "BiosVersion")
-	c.BiosName = optString(e, "BiosName")
-	c.ProcessorArchitecture = optString(e, "ProcessorArchitecture")
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{
+		{"OSLocale", &c.OSLocale}, {"ComputerManufacturer", &c.ComputerManufacturer},
+		{"ComputerModel", &c.ComputerModel}, {"BiosVersion", &c.BiosVersion},
+		{"BiosName", &c.BiosName}, {"ProcessorArchitecture", &c.ProcessorArchitecture},
+	} {
+		if *f.dst, err = optStringMax(e, p, f.name, MaxNameLength); err != nil {
+			return err
+		}
+	}
 	c.BiosReleaseDate, err = optTime(e, p, "BiosReleaseDate")
 	return err
 }
@@ -281,6 +289,8 @@ type UpdateInfo struct {
 	Deployment Deployment
 	IsLeaf     bool
 	Xml        string
+	// encoded is the element ready-made (CacheEncoding), or nil.
+	encoded []byte
 }
 
 func (u UpdateInfo) appendXML(e *etree.Element) {
@@ -343,7 +353,7 @@ func (u UpdateIdentity) appendXML(e *etree.Element) {
 }
 
 func (u *UpdateIdentity) readXML(e *Element, p string) (err error) {
-	if u.UpdateID, err = reqString(e, p, "UpdateID"); err != nil {
+	if u.UpdateID, err = reqStringMax(e, p, "UpdateID", MaxNameLength); err != nil {
 		return err
 	}
 	u.RevisionNumber, err = reqInt(e, p, "RevisionNumber")

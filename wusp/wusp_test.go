@@ -86,15 +86,23 @@ func TestRequestRoundTrip(t *testing.T) {
 		{wusp.OpGetFileLocations, &wusp.GetFileLocationsRequest{Cookie: cookie, FileDigests: [][]byte{make([]byte, 20)}}, &wusp.GetFileLocationsRequest{}},
 		{wusp.OpReportEventBatch, &wusp.ReportEventBatchRequest{Cookie: cookie, ClientTime: cookie.Expiration, EventBatch: []wusp.ReportingEvent{{ClientID: "c1", EventID: 148, Win32HResult: -2145107954, ReplacementStrings: []string{"0x8024400e"}, MiscData: []string{}, TimeAtTarget: cookie.Expiration}}}, &wusp.ReportEventBatchRequest{}},
 	}
+	// One Document reads every request in turn, as a server's pooled ones
+	// do; the messages are compared only once it has been cleared, so a
+	// message that kept a view into the Document's buffers would show.
+	var doc wusp.Document
+	for _, c := range cases {
+		op, err := doc.ParseRequest(wusp.MarshalRequest(c.op, c.msg), wusp.DefaultMaxDepth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := wusp.DecodeRequest(op, c.out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	doc.ParseRequest([]byte(strings.Repeat("<x>overwritten</x>", 160)), wusp.DefaultMaxDepth)
+	doc.Clear()
 	for _, c := range cases {
 		t.Run(c.op.Name, func(t *testing.T) {
-			op, err := wusp.ParseRequest(wusp.MarshalRequest(c.op, c.msg), wusp.DefaultMaxDepth)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := wusp.DecodeRequest(op, c.out); err != nil {
-				t.Fatal(err)
-			}
 			if !reflect.DeepEqual(c.msg, c.out) {
 				t.Errorf("round trip changed the message\n got %+v\nwant %+v", c.out, c.msg)
 			}
@@ -259,6 +267,16 @@ func TestMarshalFaultMatchesEtree(t *testing.T) {
 				Actor: "http://wsus01:8530/ClientWebService/client.asmx?x=1&y=2", FaultString: wusp.DefaultFaultString}
 			if got, want := string(wusp.MarshalFault(f)), wusp.MarshalFaultWithEtree(f); got != want {
 				t.Errorf("%s %q:\n got %s\nwant %s", code, msg, got, want)
+			}
+		}
+	}
+}
+
+func TestQuotedSOAPActionOfEveryOperation(t *testing.T) {
+	for _, svc := range []wusp.Service{wusp.SimpleAuth, wusp.ClientService, wusp.Reporting} {
+		for _, op := range wusp.Operations(svc) {
+			if got, want := op.QuotedSOAPAction(), `"`+op.SOAPAction()+`"`; got != want {
+				t.Errorf("%s: %s, want %s", op.Name, got, want)
 			}
 		}
 	}

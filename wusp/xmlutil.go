@@ -86,11 +86,18 @@ func optString(e *Element, name string) string {
 }
 
 func reqString(e *Element, p, name string) (string, error) {
+	s, err := reqText(e, p, name)
+	return strings.Clone(s), err
+}
+
+// reqText is the text of a required child as a view into the Document, for
+// readers that parse it rather than keep it.
+func reqText(e *Element, p, name string) (string, error) {
 	c, err := reqChild(e, p, name)
 	if err != nil {
 		return "", err
 	}
-	return c.Text(), nil
+	return c.text, nil
 }
 
 // The parse functions take the element's parent path and name apart and
@@ -99,13 +106,13 @@ func reqString(e *Element, p, name string) (string, error) {
 func parseInt(p, name, s string) (int, error) {
 	v, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil {
-		return 0, &ValueError{path(p, name), s, "int"}
+		return 0, &ValueError{path(p, name), truncated(s), "int"}
 	}
 	return v, nil
 }
 
 func reqInt(e *Element, p, name string) (int, error) {
-	s, err := reqString(e, p, name)
+	s, err := reqText(e, p, name)
 	if err != nil {
 		return 0, err
 	}
@@ -117,7 +124,7 @@ func optInt(e *Element, p, name string) (int, error) {
 	if c == nil {
 		return 0, nil
 	}
-	return parseInt(p, name, c.Text())
+	return parseInt(p, name, c.text)
 }
 
 func parseBool(p, name, s string) (bool, error) {
@@ -127,11 +134,11 @@ func parseBool(p, name, s string) (bool, error) {
 	case "false", "0":
 		return false, nil
 	}
-	return false, &ValueError{path(p, name), s, "boolean"}
+	return false, &ValueError{path(p, name), truncated(s), "boolean"}
 }
 
 func reqBool(e *Element, p, name string) (bool, error) {
-	s, err := reqString(e, p, name)
+	s, err := reqText(e, p, name)
 	if err != nil {
 		return false, err
 	}
@@ -143,7 +150,7 @@ func optBool(e *Element, p, name string) (bool, error) {
 	if c == nil {
 		return false, nil
 	}
-	return parseBool(p, name, c.Text())
+	return parseBool(p, name, c.text)
 }
 
 func parseTime(p, name, s string) (time.Time, error) {
@@ -153,11 +160,11 @@ func parseTime(p, name, s string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, &ValueError{path(p, name), s, "dateTime"}
+	return time.Time{}, &ValueError{path(p, name), truncated(s), "dateTime"}
 }
 
 func reqTime(e *Element, p, name string) (time.Time, error) {
-	s, err := reqString(e, p, name)
+	s, err := reqText(e, p, name)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -169,45 +176,109 @@ func optTime(e *Element, p, name string) (time.Time, error) {
 	if c == nil {
 		return time.Time{}, nil
 	}
-	return parseTime(p, name, c.Text())
+	return parseTime(p, name, c.text)
 }
 
 func parseBase64(p, name, s string) ([]byte, error) {
 	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
 	if err != nil {
-		return nil, &ValueError{path(p, name), s, "base64Binary"}
+		return nil, &ValueError{path(p, name), truncated(s), "base64Binary"}
 	}
 	return b, nil
 }
 
-// ints reads an ArrayOfInt; an absent or nil array is an empty slice.
-func ints(e *Element, p, name string) ([]int, error) {
+// ints reads an ArrayOfInt of a response; an absent or nil array is an
+// empty slice.
+func ints(e *Element, p, name string) ([]int, error) { return intsMax(e, p, name, MaxElements, false) }
+
+// intsMax reads an ArrayOfInt of at most max items; wsus marks a limit of
+// WSUS's own (see LimitError). Items are counted before anything is
+// allocated for them.
+func intsMax(e *Element, p, name string, max int, wsus bool) ([]int, error) {
 	arr := child(e, name)
 	if arr == nil {
 		return nil, nil
 	}
-	items := children(arr, "int")
-	out := make([]int, 0, len(items))
-	for _, it := range items {
-		v, err := strconv.Atoi(strings.TrimSpace(it.Text()))
+	n := countChildren(arr, "int")
+	if n > max {
+		return nil, &LimitError{Path: path(p, name), Limit: max, Unit: "items", WSUS: wsus}
+	}
+	out := make([]int, 0, n)
+	for c := arr.first; c != nil; c = c.next {
+		if c.Tag != "int" || c.nilled {
+			continue
+		}
+		v, err := strconv.Atoi(strings.TrimSpace(c.text))
 		if err != nil {
-			return nil, &ValueError{path(p, name) + ".int", it.Text(), "int"}
+			return nil, &ValueError{path(p, name) + ".int", truncated(c.text), "int"}
 		}
 		out = append(out, v)
 	}
 	return out, nil
 }
 
-func strs(e *Element, name, item string) []string {
+// countChildren counts the non-nil children with the local name.
+func countChildren(e *Element, name string) int {
+	n := 0
+	for c := e.first; c != nil; c = c.next {
+		if c.Tag == name && !c.nilled {
+			n++
+		}
+	}
+	return n
+}
+
+// strsMax reads an array of strings of at most maxItems items of at most
+// maxLen characters each.
+func strsMax(e *Element, p, name, item string, maxItems, maxLen int) ([]string, error) {
 	arr := child(e, name)
 	if arr == nil {
-		return nil
+		return nil, nil
 	}
-	out := []string{}
-	for _, it := range children(arr, item) {
-		out = append(out, it.Text())
+	n := countChildren(arr, item)
+	if n > maxItems {
+		return nil, &LimitError{Path: path(p, name), Limit: maxItems, Unit: "items"}
 	}
-	return out
+	out := make([]string, 0, n)
+	for c := arr.first; c != nil; c = c.next {
+		if c.Tag != item || c.nilled {
+			continue
+		}
+		if err := checkLen(path(p, name), item, c.text, maxLen); err != nil {
+			return nil, err
+		}
+		out = append(out, c.Text())
+	}
+	return out, nil
+}
+
+// reqStringMax and optStringMax read a string of at most max characters.
+func reqStringMax(e *Element, p, name string, max int) (string, error) {
+	s, err := reqTextMax(e, p, name, max)
+	return strings.Clone(s), err
+}
+
+// reqTextMax is reqText bounded to max characters.
+func reqTextMax(e *Element, p, name string, max int) (string, error) {
+	s, err := reqText(e, p, name)
+	if err != nil {
+		return "", err
+	}
+	if err := checkLen(p, name, s, max); err != nil {
+		return "", err
+	}
+	return s, nil
+}
+
+func optStringMax(e *Element, p, name string, max int) (string, error) {
+	var s string
+	if c := child(e, name); c != nil {
+		s = c.text
+	}
+	if err := checkLen(p, name, s, max); err != nil {
+		return "", err
+	}
+	return strings.Clone(s), nil
 }
 
 // Writers. Elements are created without a prefix: they inherit the default
@@ -259,5 +330,7 @@ func addStrs(parent *etree.Element, name, item string, v []string) {
 // up to seven fractional digits with trailing zeros dropped, and a Z
 // (e.g. 2006-05-26T16:58:01.8749472Z, MS-WUSP §4 samples).
 func FormatDateTime(t time.Time) string {
-	return t.UTC().Truncate(100 * time.Nanosecond).Format("2006-01-02T15:04:05.9999999Z07:00")
+	return t.UTC().Truncate(100 * time.Nanosecond).Format(dateTimeLayout)
 }
+
+const dateTimeLayout = "2006-01-02T15:04:05.9999999Z07:00"

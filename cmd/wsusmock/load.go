@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wsusmock/wsusmock/wuaclient"
 	"github.com/wsusmock/wsusmock/wusp"
 )
 
@@ -26,7 +27,8 @@ import (
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("load", "load --server URL [flags]", stderr)
 	server := fs.String("server", defaultServerURL, "server root URL (loopback only: this is a load generator)")
-	op := fs.String("op", "syncupdates", "request to repeat: getconfig, or syncupdates (an Office 2003 client's third SyncUpdates: the KB954960 fault on a failing scenario)")
+	op := fs.String("op", "syncupdates", "request to repeat: getconfig; syncupdates (an Office 2003 client's third SyncUpdates: the KB954960 fault on a failing scenario); syncupdates-wua (the same as a WUA 7.x agent writes it, 3.5 KB); getextendedupdateinfo (the fragments that call offers, on sp1-kb954960)")
+	prepare := fs.String("prepare-server", "", "server to walk the handshake against when building the request (default: -server); lets the load go to a \"wsusmock floor\"")
 	requests := fs.Int("requests", 20000, "number of requests to send (the run stops at whichever of -requests and -duration comes first)")
 	concurrency := fs.Int("concurrency", 8, "concurrent connections")
 	duration := fs.Duration("duration", 30*time.Second, "upper bound on the run's length")
@@ -44,13 +46,20 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return usageError{"-requests, -concurrency and -duration must be positive"}
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *concurrency}, Timeout: 10 * time.Second}
-	target, err := prepareLoad(client, strings.TrimRight(*server, "/"), *op)
+	if *prepare == "" {
+		*prepare = *server
+	}
+	if !isLoopbackURL(*prepare) {
+		return usageError{"-prepare-server must be a loopback address"}
+	}
+	target, err := prepareLoad(client, strings.TrimRight(*prepare, "/"), *op)
 	if ue := (*url.Error)(nil); errors.As(err, &ue) {
-		return unreachableError{*server, ue.Err}
+		return unreachableError{*prepare, ue.Err}
 	}
 	if err != nil {
 		return err
 	}
+	target.url = strings.TrimRight(*server, "/") + "/ClientWebService/client.asmx"
 
 	before, err := procSample(*pid)
 	if err != nil {
@@ -142,20 +151,24 @@ func (t loadTarget) send(ctx context.Context, client *http.Client) error {
 	return nil
 }
 
-// prepareLoad builds the request to repeat. For syncupdates it walks the
-// handshake and the first two SyncUpdates rounds as an Office 2003 client
-// that has every offered non-leaf revision installed.
+// prepareLoad builds the request to repeat, walking what a client would
+// do before it against root (the server under test, or with
+// -prepare-server another one, when the load goes to a floor).
+//
+//   - syncupdates: an Office 2003 client's third SyncUpdates after the
+//     handshake and two rounds, every offered non-leaf revision installed,
+//     in the compact XmlSerializer shape (914 bytes).
+//   - syncupdates-wua: the same call as a WUA 7.x agent's ATL stack writes
+//     it, with 8 installed non-leaf IDs and 120 cached IDs (3.5 KB).
+//   - getextendedupdateinfo: the fragments of what that call offers (a
+//     scenario that offers updates, such as sp1-kb954960).
 func prepareLoad(client *http.Client, root, op string) (loadTarget, error) {
 	clientURL := root + wusp.ClientService.Path()
-	getConfig := wusp.MarshalRequest(wusp.OpGetConfig, &wusp.GetConfigRequest{ProtocolVersion: "1.0"})
-	switch op {
-	case "getconfig":
-		return loadTarget{"GetConfig", clientURL, wusp.OpGetConfig.QuotedSOAPAction(), getConfig}, nil
-	case "syncupdates":
-	default:
-		return loadTarget{}, usageError{fmt.Sprintf("-op %q: want getconfig or syncupdates", op)}
-	}
-	call := func(url string, op wusp.Operation, req, resp wusp.Message) error {
+	call := func(op wusp.Operation, req, resp wusp.Message) error {
+		url := clientURL
+		if op.Service == wusp.SimpleAuth {
+			url = root + wusp.SimpleAuth.Path()
+		}
 		r, err := client.Post(url, "text/xml; charset=utf-8", bytes.NewReader(wusp.MarshalRequest(op, req)))
 		if err != nil {
 			return err
@@ -170,34 +183,43 @@ func prepareLoad(client *http.Client, root, op string) (loadTarget, error) {
 		}
 		return nil
 	}
-	var config wusp.GetConfigResponse
-	if err := call(clientURL, wusp.OpGetConfig, &wusp.GetConfigRequest{ProtocolVersion: "1.0"}, &config); err != nil {
+	target := func(op wusp.Operation, body []byte) loadTarget {
+		return loadTarget{op.Name, clientURL, op.QuotedSOAPAction(), body}
+	}
+	switch op {
+	case "getconfig":
+		return target(wusp.OpGetConfig, wusp.MarshalRequest(wusp.OpGetConfig, &wusp.GetConfigRequest{ProtocolVersion: "1.0"})), nil
+	case "syncupdates", "syncupdates-wua", "getextendedupdateinfo":
+	default:
+		return loadTarget{}, usageError{fmt.Sprintf("-op %q: want getconfig, syncupdates, syncupdates-wua or getextendedupdateinfo", op)}
+	}
+	req, err := wuaclient.ThirdSyncUpdates(call, time.Now())
+	if err != nil {
 		return loadTarget{}, err
 	}
-	var auth wusp.GetAuthorizationCookieResponse
-	if err := call(root+wusp.SimpleAuth.Path(), wusp.OpGetAuthorizationCookie,
-		&wusp.GetAuthorizationCookieRequest{ClientID: wusp.NewGUID(), DNSName: "load.example.test"}, &auth); err != nil {
-		return loadTarget{}, err
-	}
-	var cookie wusp.GetCookieResponse
-	if err := call(clientURL, wusp.OpGetCookie, &wusp.GetCookieRequest{AuthCookies: []wusp.AuthorizationCookie{auth.Result},
-		LastChange: config.Result.LastChange, CurrentTime: time.Now(), ProtocolVersion: "1.0"}, &cookie); err != nil {
-		return loadTarget{}, err
-	}
-	req := &wusp.SyncUpdatesRequest{Cookie: cookie.Result}
-	for range 2 {
+	switch op {
+	case "syncupdates-wua":
+		return target(wusp.OpSyncUpdates, wusp.MarshalSyncUpdatesWUA(req)), nil
+	case "getextendedupdateinfo":
 		var sync wusp.SyncUpdatesResponse
-		if err := call(clientURL, wusp.OpSyncUpdates, req, &sync); err != nil {
-			return loadTarget{}, err
+		if err := call(wusp.OpSyncUpdates, req, &sync); err != nil {
+			return loadTarget{}, fmt.Errorf("-op getextendedupdateinfo needs a scenario that offers updates (sp1-kb954960): %w", err)
 		}
+		ext := &wusp.GetExtendedUpdateInfoRequest{Cookie: sync.Result.NewCookie, InfoTypes: []string{"Extended", "LocalizedProperties"}, Locales: []string{"en"}}
 		for _, u := range sync.Result.NewUpdates {
-			if !u.IsLeaf {
-				req.Parameters.InstalledNonLeafUpdateIDs = append(req.Parameters.InstalledNonLeafUpdateIDs, u.ID)
-			}
+			ext.RevisionIDs = append(ext.RevisionIDs, u.ID)
 		}
-		req.Cookie = sync.Result.NewCookie
+		return target(wusp.OpGetExtendedUpdateInfo, wusp.MarshalRequest(wusp.OpGetExtendedUpdateInfo, ext)), nil
 	}
-	return loadTarget{"SyncUpdates", clientURL, wusp.OpSyncUpdates.QuotedSOAPAction(), wusp.MarshalRequest(wusp.OpSyncUpdates, req)}, nil
+	// The compact request of earlier measurements: installed non-leaf IDs
+	// only, as MarshalRequest writes them.
+	compact := &wusp.SyncUpdatesRequest{Cookie: req.Cookie}
+	for _, id := range req.Parameters.InstalledNonLeafUpdateIDs {
+		if id < 1_000_000 {
+			compact.Parameters.InstalledNonLeafUpdateIDs = append(compact.Parameters.InstalledNonLeafUpdateIDs, id)
+		}
+	}
+	return target(wusp.OpSyncUpdates, wusp.MarshalRequest(wusp.OpSyncUpdates, compact)), nil
 }
 
 func isLoopbackURL(u string) bool {

@@ -52,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runServe(ctx, rest, stdout, stderr)
 	case "load":
 		err = runLoad(ctx, rest, stdout, stderr)
+	case "floor":
+		err = runFloor(ctx, rest, stdout, stderr)
 	case "scenarios":
 		err = runScenarios(rest, stdout, stderr)
 	case "admin":
@@ -103,6 +105,7 @@ commands:
   serve       run the mock WSUS 3.0 server
   scenarios   list the built-in scenarios
   load        send a bounded load to a server on loopback and report its cost
+  floor       serve fixed bytes for any request: what load runs compare the server with
   client      run a simulated Windows Update Agent detection cycle against a server
   detect      look for advisory 954960 in client and server logs, or probe a server
   admin       control a running server: hotfix, approvals, scenario, faults, journal
