@@ -1,6 +1,10 @@
 package scenarios
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/wsusmock/wsusmock/wusp"
+)
 
 // Build IDs of the WSUS server personas a scenario can run as.
 const (
@@ -111,6 +115,23 @@ func Builds() []Build {
 			Headers:              iis6(),
 		},
 	}
+}
+
+// Serves reports whether the build has the operation. Every WSUS 3.0 build
+// has the 3.0 operations; StartCategoryScan came with SP2, ProtocolVersion
+// 3.2 (MS-WUSP note <52>), and RTM and SP1 answer it as an unknown
+// SOAPAction.
+func (b Build) Serves(op wusp.Operation) bool { return op.ServedBy(b.ProtocolVersion) }
+
+// Operations lists the service's operations the build has, in WSDL order.
+func (b Build) Operations(s wusp.Service) []wusp.Operation {
+	var ops []wusp.Operation
+	for _, op := range wusp.Operations(s) {
+		if b.Serves(op) {
+			ops = append(ops, op)
+		}
+	}
+	return ops
 }
 
 // LookupBuild returns the build persona with the given ID.

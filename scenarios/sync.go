@@ -25,6 +25,9 @@ type SyncRequest struct {
 	Since time.Time
 	// SkipSoftwareSync marks the driver pass; the catalog has no drivers.
 	SkipSoftwareSync bool
+	// NeedTwoGroupOutOfScopeUpdates is the parameter of that name, which
+	// asks a 3.2 server for DeployedOutOfScopeRevisionIDs.
+	NeedTwoGroupOutOfScopeUpdates bool
 }
 
 // SyncResult is the SyncInfo of MS-WUSP §2.2.2.2.4 without the cookie.
@@ -37,6 +40,11 @@ type SyncResult struct {
 	// client now has; the server stores it in the NewCookie and passes it
 	// back as SyncRequest.Since.
 	MaxLastChange time.Time
+	// DeployedOutOfScopeRevisionIDs and DriverSyncNotNeeded are set only by
+	// a build of ProtocolVersion 3.2 or later, for a client of protocol 1.7
+	// or later (see wusp.SyncInfo).
+	DeployedOutOfScopeRevisionIDs []int
+	DriverSyncNotNeeded           string
 }
 
 // v18Fields are the Deployment fields MS-WUSP §2.2.2.2.4 reserves for
@@ -44,23 +52,28 @@ type SyncResult struct {
 // MUST be "0" when sent.
 func v18Fields(d wusp.Deployment, clientProtocol string) wusp.Deployment {
 	v := ""
-	if protocolAtLeast(clientProtocol, 1, 8) {
+	if wusp.ProtocolAtLeast(clientProtocol, 1, 8) {
 		v = "0"
 	}
 	d.AutoSelect, d.AutoDownload, d.SupersedenceBehavior, d.FlagBitmask = v, v, v, v
 	return d
 }
 
-// protocolAtLeast compares a "major.minor" version numerically; anything
-// unparsable counts as 1.0, the oldest client.
-func protocolAtLeast(v string, major, minor int) bool {
-	ma, mi, _ := strings.Cut(v, ".")
-	a, err1 := strconv.Atoi(ma)
-	b, err2 := strconv.Atoi(mi)
-	if err1 != nil || (mi != "" && err2 != nil) {
-		return false
+// with32 adds to res what a server of ProtocolVersion 3.2 (WSUS 3.0 SP2)
+// sends a client of protocol 1.7 or later (MS-WUSP §2.2.2.2.4):
+// DriverSyncNotNeeded, "true" since the catalog holds no drivers; and, when
+// the client asked for them, DeployedOutOfScopeRevisionIDs, empty since no
+// sync is narrowed by category here, so a cached revision out of scope is
+// one no longer deployed and is in OutOfScopeRevisionIDs.
+func (w *World) with32(req SyncRequest, res SyncResult) SyncResult {
+	if !wusp.ProtocolAtLeast(w.Build().ProtocolVersion, 3, 2) || !wusp.ProtocolAtLeast(req.ClientProtocol, 1, 7) {
+		return res
 	}
-	return a > major || (a == major && b >= minor)
+	res.DriverSyncNotNeeded = "true"
+	if req.NeedTwoGroupOutOfScopeUpdates {
+		res.DeployedOutOfScopeRevisionIDs = []int{}
+	}
+	return res
 }
 
 // DuplicateKeyError is what GetSyncInfo's Hashtable.Add threw on WSUS 3.0
@@ -121,7 +134,7 @@ func (r *compiledRevision) satisfied(installed bits) bool {
 func (w *World) Sync(req SyncRequest) (SyncResult, error) {
 	res := SyncResult{MaxLastChange: req.Since}
 	if req.SkipSoftwareSync {
-		return res, nil
+		return w.with32(req, res), nil
 	}
 	p := w.planFor(req.TargetGroups)
 	words := (len(w.revs) + 63) / 64
@@ -154,7 +167,7 @@ func (w *World) Sync(req SyncRequest) (SyncResult, error) {
 		}
 	}
 
-	v18 := protocolAtLeast(req.ClientProtocol, 1, 8)
+	v18 := wusp.ProtocolAtLeast(req.ClientProtocol, 1, 8)
 	limit := w.scenario.Build.MaxNewUpdatesPerSync
 	for k := range p.entries {
 		e := &p.entries[k]
@@ -201,7 +214,7 @@ func (w *World) Sync(req SyncRequest) (SyncResult, error) {
 		slices.Sort(res.OutOfScopeRevisionIDs)
 		res.OutOfScopeRevisionIDs = slices.Compact(res.OutOfScopeRevisionIDs)
 	}
-	return res, nil
+	return w.with32(req, res), nil
 }
 
 // Refresh maps the identities a client holds back to this server's

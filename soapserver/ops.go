@@ -74,6 +74,16 @@ func (s *Server) invoke(x *exchange, opEl *wusp.Element) (wusp.Message, error) {
 			return nil, err
 		}
 		return s.getFileLocations(x, &req)
+	case wusp.OpStartCategoryScan:
+		// No cookie names the client: the request carries none.
+		var req wusp.StartCategoryScanRequest
+		if err := wusp.DecodeRequest(opEl, &req); err != nil {
+			return nil, err
+		}
+		s.logRequest(x)
+		var resp wusp.StartCategoryScanResponse
+		resp.PreferredCategoryIDs, resp.RequestedCategoryIDsInError = x.snap.world.StartCategoryScan(req.RequestedCategories)
+		return &resp, nil
 	case wusp.OpReportEventBatch:
 		var req wusp.ReportEventBatchRequest
 		if err := wusp.DecodeRequest(opEl, &req); err != nil {
@@ -221,6 +231,8 @@ func (s *Server) syncUpdates(x *exchange, req *wusp.SyncUpdatesRequest) (wusp.Me
 		ClientProtocol:   sess.Protocol,
 		Since:            sess.SyncedThrough,
 		SkipSoftwareSync: p.SkipSoftwareSync,
+
+		NeedTwoGroupOutOfScopeUpdates: p.NeedTwoGroupOutOfScopeUpdates,
 	})
 	var dup *scenarios.DuplicateKeyError
 	if errors.As(err, &dup) {
@@ -244,6 +256,9 @@ func (s *Server) syncUpdates(x *exchange, req *wusp.SyncUpdatesRequest) (wusp.Me
 		ChangedUpdates:        res.ChangedUpdates,
 		Truncated:             res.Truncated,
 		NewCookie:             s.sealer.cookie(sess),
+
+		DeployedOutOfScopeRevisionIDs: res.DeployedOutOfScopeRevisionIDs,
+		DriverSyncNotNeeded:           res.DriverSyncNotNeeded,
 	}}, nil
 }
 

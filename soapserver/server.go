@@ -130,7 +130,10 @@ type Server struct {
 // snapshot is a world plus what the server derives from it once: the
 // GetConfig reply and the persona's headers never change for a given world.
 type snapshot struct {
-	world       *scenarios.World
+	world *scenarios.World
+	// build is the world's persona, copied once: dispatch asks it which
+	// operations exist.
+	build       scenarios.Build
 	faultStatus int
 	faultString string
 	// configReply is the whole GetConfig response, encoded once: it
@@ -245,6 +248,7 @@ func (s *Server) store(w *scenarios.World) {
 	sc := w.Scenario()
 	snap := &snapshot{
 		world:       w,
+		build:       w.Build(),
 		faultStatus: s.cfg.FaultStatus,
 		faultString: sc.Fault.FaultString,
 		headers:     personaHeaders(w.Build()),
@@ -325,7 +329,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case http.MethodPost:
 		s.serveSOAP(w, r, snap, ep)
 	case http.MethodGet, http.MethodHead:
-		s.serveGet(w, r, ep)
+		s.serveGet(w, r, snap, ep)
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)

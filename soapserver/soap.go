@@ -140,17 +140,18 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, snap *snapsho
 
 // dispatch picks the operation: by SOAPAction, quotes stripped, or when the
 // header is absent or empty, by the Body's first element. An action the
-// endpoint does not have gets the fault ASMX gave for an unknown SOAPAction.
+// endpoint does not have, or the build does not serve (StartCategoryScan
+// before SP2), gets the fault ASMX gave for an unknown SOAPAction.
 func (s *Server) dispatch(w http.ResponseWriter, x *exchange, ep endpoint, h http.Header, opEl *wusp.Element) (wusp.Operation, bool) {
 	action, present := h["Soapaction"]
 	if present && len(action) > 0 && action[0] != "" && action[0] != `""` {
-		if op, ok := wusp.LookupAction(ep.service, action[0]); ok {
+		if op, ok := wusp.LookupAction(ep.service, action[0]); ok && x.snap.build.Serves(op) {
 			return op, true
 		}
 		s.writeUnknownAction(w, x, trimQuotes(action[0]))
 		return wusp.Operation{}, false
 	}
-	if op, ok := wusp.LookupName(ep.service, opEl.Tag); ok && opEl.NamespaceURI() == ep.service.Namespace() {
+	if op, ok := wusp.LookupName(ep.service, opEl.Tag); ok && opEl.NamespaceURI() == ep.service.Namespace() && x.snap.build.Serves(op) {
 		return op, true
 	}
 	s.writeUnknownAction(w, x, "")

@@ -70,6 +70,10 @@ func (r *SyncUpdatesResponse) appendResult(b []byte) []byte {
 	b = appendUpdateInfoList(b, "ChangedUpdates", r.Result.ChangedUpdates)
 	b = appendBoolElement(b, "Truncated", r.Result.Truncated)
 	b = appendCookie(b, "NewCookie", r.Result.NewCookie)
+	b = appendIntsElement(b, "DeployedOutOfScopeRevisionIds", r.Result.DeployedOutOfScopeRevisionIDs)
+	if r.Result.DriverSyncNotNeeded != "" {
+		b = appendTextElement(b, "DriverSyncNotNeeded", r.Result.DriverSyncNotNeeded)
+	}
 	return append(b, "</SyncUpdatesResult>"...)
 }
 

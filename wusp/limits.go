@@ -47,6 +47,11 @@ const (
 	// MaxTextLength bounds every other string a request carries: a DNS
 	// name (255), a target group or computer model, an event's strings.
 	MaxTextLength = 4096
+	// MaxRequestedCategories bounds StartCategoryScan's
+	// requestedCategories: WSUS 3.0 SP2 refused 200 or more with
+	// InvalidParameters (MS-WUSP's product note on StartCategoryScan, as
+	// CaddyGlow/wsus-rs's protocol inventory records it).
+	MaxRequestedCategories = 199
 	// MaxNameLength bounds names and identifiers: protocol versions,
 	// target group names, update IDs, ComputerInfo's short fields.
 	MaxNameLength = 256

@@ -189,6 +189,10 @@ type SyncUpdateParameters struct {
 	HasSystemSpec    bool
 	CachedDriverIDs  []int
 	SkipSoftwareSync bool
+	// NeedTwoGroupOutOfScopeUpdates asks a 3.2 server for
+	// DeployedOutOfScopeRevisionIds; clients of protocol 1.7 and later
+	// send it, no 2008 agent did.
+	NeedTwoGroupOutOfScopeUpdates bool
 }
 
 // SyncUpdatesRequest (MS-WUSP §2.2.2.2.4).
@@ -205,6 +209,9 @@ func (r *SyncUpdatesRequest) appendXML(e *etree.Element) {
 	addInts(p, "OtherCachedUpdateIDs", r.Parameters.OtherCachedUpdateIDs)
 	addInts(p, "CachedDriverIDs", r.Parameters.CachedDriverIDs)
 	addBool(p, "SkipSoftwareSync", r.Parameters.SkipSoftwareSync)
+	if r.Parameters.NeedTwoGroupOutOfScopeUpdates {
+		addBool(p, "NeedTwoGroupOutOfScopeUpdates", true)
+	}
 }
 
 func (r *SyncUpdatesRequest) readXML(e *Element) (err error) {
@@ -229,19 +236,27 @@ func (r *SyncUpdatesRequest) readXML(e *Element) (err error) {
 	if r.Parameters.CachedDriverIDs, err = intsMax(p, pp, "CachedDriverIDs", MaxCachedUpdateIDs, false); err != nil {
 		return err
 	}
-	r.Parameters.SkipSoftwareSync, err = reqBool(p, pp, "SkipSoftwareSync")
+	if r.Parameters.SkipSoftwareSync, err = reqBool(p, pp, "SkipSoftwareSync"); err != nil {
+		return err
+	}
+	r.Parameters.NeedTwoGroupOutOfScopeUpdates, err = optBool(p, pp, "NeedTwoGroupOutOfScopeUpdates")
 	return err
 }
 
-// SyncInfo is the result of SyncUpdates, in MS-WUSP order. The 3.2-only
-// elements (DeployedOutOfScopeRevisionIds, DriverSyncNotNeeded) are absent:
-// a WSUS 3.0 SP1 server did not have them.
+// SyncInfo is the result of SyncUpdates, in MS-WUSP order (§2.2.2.2.4).
 type SyncInfo struct {
 	NewUpdates            []UpdateInfo
 	OutOfScopeRevisionIDs []int
 	ChangedUpdates        []UpdateInfo
 	Truncated             bool
 	NewCookie             Cookie
+	// DeployedOutOfScopeRevisionIDs and DriverSyncNotNeeded are a 3.2
+	// server's (WSUS 3.0 SP2), sent only to clients of protocol 1.7 or
+	// later, the first only when the client asked for it
+	// (NeedTwoGroupOutOfScopeUpdates). A nil slice and an empty string are
+	// left out of the reply; an empty, non-nil slice is written empty.
+	DeployedOutOfScopeRevisionIDs []int
+	DriverSyncNotNeeded           string // "true" or "false"
 }
 
 // SyncUpdatesResponse carries the SyncInfo.
@@ -254,6 +269,10 @@ func (r *SyncUpdatesResponse) appendXML(e *etree.Element) {
 	appendUpdateInfos(res, "ChangedUpdates", r.Result.ChangedUpdates)
 	addBool(res, "Truncated", r.Result.Truncated)
 	r.Result.NewCookie.appendXML(add(res, "NewCookie"))
+	addInts(res, "DeployedOutOfScopeRevisionIds", r.Result.DeployedOutOfScopeRevisionIDs)
+	if r.Result.DriverSyncNotNeeded != "" {
+		addString(res, "DriverSyncNotNeeded", r.Result.DriverSyncNotNeeded)
+	}
 }
 
 func (r *SyncUpdatesResponse) readXML(e *Element) (err error) {
@@ -275,8 +294,87 @@ func (r *SyncUpdatesResponse) readXML(e *Element) (err error) {
 		return err
 	}
 	if c := child(res, "NewCookie"); c != nil {
-		err = r.Result.NewCookie.readXML(c, p+".NewCookie")
+		if err = r.Result.NewCookie.readXML(c, p+".NewCookie"); err != nil {
+			return err
+		}
 	}
+	if child(res, "DeployedOutOfScopeRevisionIds") != nil {
+		if r.Result.DeployedOutOfScopeRevisionIDs, err = ints(res, p, "DeployedOutOfScopeRevisionIds"); err != nil {
+			return err
+		}
+		if r.Result.DeployedOutOfScopeRevisionIDs == nil {
+			r.Result.DeployedOutOfScopeRevisionIDs = []int{}
+		}
+	}
+	r.Result.DriverSyncNotNeeded = optString(res, "DriverSyncNotNeeded")
+	return nil
+}
+
+// CategoryRelationship is one category of a StartCategoryScan request: the
+// categories of one IndexOfAndGroup are ANDed, the groups ORed.
+type CategoryRelationship struct {
+	IndexOfAndGroup int
+	CategoryID      string
+}
+
+// StartCategoryScanRequest asks a 3.2 server which categories a scan
+// should filter on (MS-WUSP §2.2.2.2.8). It carries no cookie: a captured
+// one has none (CaddyGlow/wsus-rs
+// docs/fixtures/wsus-m0-native/scan/000005).
+type StartCategoryScanRequest struct {
+	RequestedCategories []CategoryRelationship
+}
+
+func (r *StartCategoryScanRequest) appendXML(e *etree.Element) {
+	arr := add(e, "requestedCategories")
+	for _, c := range r.RequestedCategories {
+		rel := add(arr, "CategoryRelationship")
+		addInt(rel, "IndexOfAndGroup", c.IndexOfAndGroup)
+		addString(rel, "CategoryId", c.CategoryID)
+	}
+}
+
+func (r *StartCategoryScanRequest) readXML(e *Element) error {
+	const p = "requestedCategories"
+	arr, err := reqChild(e, "", p)
+	if err != nil {
+		return err
+	}
+	if n := countChildren(arr, "CategoryRelationship"); n > MaxRequestedCategories {
+		return &LimitError{Path: p, Limit: MaxRequestedCategories, Unit: "items"}
+	}
+	for _, el := range children(arr, "CategoryRelationship") {
+		const pp = p + ".CategoryRelationship"
+		var c CategoryRelationship
+		if c.IndexOfAndGroup, err = reqInt(el, pp, "IndexOfAndGroup"); err != nil {
+			return err
+		}
+		if c.CategoryID, err = reqStringMax(el, pp, "CategoryId", MaxNameLength); err != nil {
+			return err
+		}
+		r.RequestedCategories = append(r.RequestedCategories, c)
+	}
+	return nil
+}
+
+// StartCategoryScanResponse has two direct children and no Result element:
+// the categories the client should filter its SyncUpdates on, and those
+// the server could not use.
+type StartCategoryScanResponse struct {
+	PreferredCategoryIDs        []string
+	RequestedCategoryIDsInError []string
+}
+
+func (r *StartCategoryScanResponse) appendXML(e *etree.Element) {
+	addStrs(e, "preferredCategoryIds", "guid", r.PreferredCategoryIDs)
+	addStrs(e, "requestedCategoryIdsInError", "guid", r.RequestedCategoryIDsInError)
+}
+
+func (r *StartCategoryScanResponse) readXML(e *Element) (err error) {
+	if r.PreferredCategoryIDs, err = strsMax(e, "", "preferredCategoryIds", "guid", MaxElements, MaxNameLength); err != nil {
+		return err
+	}
+	r.RequestedCategoryIDsInError, err = strsMax(e, "", "requestedCategoryIdsInError", "guid", MaxElements, MaxNameLength)
 	return err
 }
 

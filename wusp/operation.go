@@ -1,6 +1,9 @@
 package wusp
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Service names one of the three web services a WSUS 3.0 client talks to.
 type Service int
@@ -84,15 +87,19 @@ func (o Operation) QuotedSOAPAction() string {
 		return `"` + NSClient + `/GetExtendedUpdateInfo"`
 	case OpGetFileLocations:
 		return `"` + NSClient + `/GetFileLocations"`
+	case OpStartCategoryScan:
+		return `"` + NSClient + `/StartCategoryScan"`
 	case OpReportEventBatch:
 		return `"` + NSReporting + `/ReportEventBatch"`
 	}
 	return `"` + o.SOAPAction() + `"`
 }
 
-// The operations a WSUS 3.0 / 3.0 SP1 server exposes. StartCategoryScan,
-// GetExtendedUpdateInfo2, SyncPrinterCatalog, GetConfig2 and GetTimestamps
-// are deliberately absent: they came with later servers (docs/protocol-facts.md §1.3).
+// The operations of a WSUS 3.0 server. StartCategoryScan came with SP2
+// (server ProtocolVersion 3.2, MS-WUSP note <52>): ServedBy says which
+// server has it. GetExtendedUpdateInfo2, SyncPrinterCatalog, GetConfig2 and
+// GetTimestamps are deliberately absent: they came with later servers
+// (docs/protocol-facts.md §1.3).
 var (
 	OpGetAuthorizationCookie = Operation{"GetAuthorizationCookie", SimpleAuth}
 	OpGetConfig              = Operation{"GetConfig", ClientService}
@@ -102,21 +109,47 @@ var (
 	OpRefreshCache           = Operation{"RefreshCache", ClientService}
 	OpGetExtendedUpdateInfo  = Operation{"GetExtendedUpdateInfo", ClientService}
 	OpGetFileLocations       = Operation{"GetFileLocations", ClientService}
+	OpStartCategoryScan      = Operation{"StartCategoryScan", ClientService}
 	OpReportEventBatch       = Operation{"ReportEventBatch", Reporting}
 )
 
-// Operations lists every operation of the service, in WSDL order.
+// Operations lists every operation of the service, in WSDL order, those of
+// every WSUS 3.0 build; ServedBy says which a given server has.
 func Operations(s Service) []Operation {
 	switch s {
 	case SimpleAuth:
 		return []Operation{OpGetAuthorizationCookie}
 	case ClientService:
-		return []Operation{OpGetConfig, OpGetCookie, OpRegisterComputer, OpSyncUpdates,
+		return []Operation{OpGetConfig, OpGetCookie, OpRegisterComputer, OpStartCategoryScan, OpSyncUpdates,
 			OpRefreshCache, OpGetExtendedUpdateInfo, OpGetFileLocations}
 	case Reporting:
 		return []Operation{OpReportEventBatch}
 	}
 	return nil
+}
+
+// ServedBy reports whether a server announcing serverProtocol (GetConfig's
+// ProtocolVersion property) has the operation. StartCategoryScan "SHOULD NOT
+// exist" below 3.2 (MS-WUSP §2.2.2.2.8, note <52>): WSUS 3.0 RTM and SP1
+// answered it as an unknown SOAPAction.
+func (o Operation) ServedBy(serverProtocol string) bool {
+	if o == OpStartCategoryScan {
+		return ProtocolAtLeast(serverProtocol, 3, 2)
+	}
+	return true
+}
+
+// ProtocolAtLeast compares a "major.minor" protocol version numerically
+// ("3" reads as 3.0); a version that does not parse is never at least
+// anything, so an unreadable client counts as the oldest.
+func ProtocolAtLeast(v string, major, minor int) bool {
+	a, b, _ := strings.Cut(v, ".")
+	ma, err1 := strconv.Atoi(a)
+	mi, err2 := strconv.Atoi(b)
+	if err1 != nil || (b != "" && err2 != nil) {
+		return false
+	}
+	return ma > major || ma == major && mi >= minor
 }
 
 // LookupAction finds the service's operation for a SOAPAction header value.

@@ -234,13 +234,25 @@ func TestLookupActionStripsQuotes(t *testing.T) {
 		}
 	}
 	for _, h := range []string{
-		`"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService/StartCategoryScan"`,
 		`"http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService/GetConfig2"`,
 		`"http://www.microsoft.com/SoftwareDistribution/Server/SimpleAuthWebService/GetAuthorizationCookie"`,
 	} {
 		if op, ok := wusp.LookupAction(wusp.ClientService, h); ok {
-			t.Errorf("LookupAction(%s) found %v; a WSUS 3.0 SP1 client endpoint has no such action", h, op)
+			t.Errorf("LookupAction(%s) found %v; a WSUS 3.0 client endpoint has no such action", h, op)
 		}
+	}
+}
+
+// StartCategoryScan is a WSUS 3.0 operation of SP2 alone: it "SHOULD NOT
+// exist" below server protocol 3.2 (MS-WUSP §2.2.2.2.8, note <52>).
+func TestStartCategoryScanServedFrom32(t *testing.T) {
+	for v, want := range map[string]bool{"3.0": false, "3.1": false, "3.2": true, "3.10": true, "4": true, "": false, "x.y": false} {
+		if got := wusp.OpStartCategoryScan.ServedBy(v); got != want {
+			t.Errorf("StartCategoryScan served by %q: %v, want %v", v, got, want)
+		}
+	}
+	if !wusp.OpSyncUpdates.ServedBy("3.0") {
+		t.Error("SyncUpdates not served by 3.0")
 	}
 }
 

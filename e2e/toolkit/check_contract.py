@@ -3,8 +3,8 @@
 
     /usr/bin/python3 check_contract.py [--wsdl-dir DIR] [--dump DIR]
 
-1. zeep loads fixtures/wsdl/{SimpleAuth,Client,Reporting}.wsdl; each must have
-   exactly the WSUS 3.0 SP1 operations, SOAP 1.1 document/literal bindings,
+1. zeep loads fixtures/wsdl/{SimpleAuth,Client,Reporting}.wsdl and the SP2
+   Client32.wsdl; each must have exactly the WSUS 3.0 SP1 (SP2) operations, SOAP 1.1 document/literal bindings,
    the right SOAPActions and addresses, and the element order listed below.
 2. The XML Schema inside each <wsdl:types> is extracted to .xsd files and
    xmllint validates a sample of every request and response body element
@@ -277,6 +277,44 @@ MUST_FAIL = [
     ("Reporting.wsdl", "ReportEventBatchResponse", "", "ReportEventBatchResult is required"),
 ]
 
+# A 3.2 server (WSUS 3.0 SP2) serves Client32.wsdl: Client.wsdl plus
+# StartCategoryScan and the 3.2 elements of SyncUpdates (MS-WUSP
+# §2.2.2.2.4, §2.2.2.2.8). "variant" keeps it out of the stub server, which
+# serves the SP1 contract.
+_client_ops = list(CONTRACT["Client.wsdl"]["operations"].items())
+CONTRACT["Client32.wsdl"] = dict(CONTRACT["Client.wsdl"], variant=True, operations=dict(
+    _client_ops[:3] + [("StartCategoryScan", (["requestedCategories"], ["preferredCategoryIds", "requestedCategoryIdsInError"]))]
+    + _client_ops[3:]))
+TYPES["Client32.wsdl"] = dict(
+    TYPES["Client.wsdl"],
+    SyncUpdateParameters=TYPES["Client.wsdl"]["SyncUpdateParameters"] + ["FilterCategoryIds 0..1", "NeedTwoGroupOutOfScopeUpdates 0..1"],
+    SyncInfo=TYPES["Client.wsdl"]["SyncInfo"] + ["DeployedOutOfScopeRevisionIds 0..1", "DriverSyncNotNeeded 0..1"],
+    CategoryRelationship=["IndexOfAndGroup 1..1", "CategoryId 1..1"],
+    CategoryIdentifier=["Id 1..1"],
+    ArrayOfGuid=["guid 0..n"],
+)
+for (_file, _type), _values in list(ENUMS.items()):
+    if _file == "Client.wsdl":
+        ENUMS[("Client32.wsdl", _type)] = _values
+# The StartCategoryScan exchange of a captured server (CaddyGlow/wsus-rs
+# docs/fixtures/wsus-m0-native/scan/000005), and a SyncInfo with the 3.2
+# elements as a 3.2 server sends them to a protocol 1.7 client.
+SAMPLES["Client32.wsdl"] = dict(
+    SAMPLES["Client.wsdl"],
+    StartCategoryScan="<requestedCategories><CategoryRelationship><IndexOfAndGroup>0</IndexOfAndGroup>"
+                      "<CategoryId>dd78b8a1-0b20-45c1-add6-4da72e9364cf</CategoryId></CategoryRelationship></requestedCategories>",
+    StartCategoryScanResponse="<preferredCategoryIds><guid>dd78b8a1-0b20-45c1-add6-4da72e9364cf</guid></preferredCategoryIds>",
+    SyncUpdatesResponse=SAMPLES["Client.wsdl"]["SyncUpdatesResponse"].replace(
+        "</SyncUpdatesResult>", "<DeployedOutOfScopeRevisionIds /><DriverSyncNotNeeded>true</DriverSyncNotNeeded></SyncUpdatesResult>"),
+)
+MUST_FAIL += [
+    ("Client32.wsdl", "StartCategoryScan", "<requestedCategories><CategoryRelationship><IndexOfAndGroup>0</IndexOfAndGroup>"
+     "<CategoryId>Office 2003</CategoryId></CategoryRelationship></requestedCategories>", "CategoryId is a guid"),
+    ("Client32.wsdl", "SyncUpdatesResponse",
+     "<SyncUpdatesResult><Truncated>false</Truncated><DriverSyncNotNeeded>true</DriverSyncNotNeeded>"
+     "<DeployedOutOfScopeRevisionIds /></SyncUpdatesResult>", "3.2 SyncInfo order"),
+]
+
 
 class Checker:
     def __init__(self):
@@ -345,7 +383,7 @@ def check_with_zeep(c, wsdl_dir, dump_dir):
                 simple = etree.parse(path).find(".//{%s}simpleType[@name='%s']" % (XS, type_name))
                 got = [e.get("value") for e in simple.iter("{%s}enumeration" % XS)]
                 c.check(got == values, "%s %s: %s" % (name, type_name, got))
-        guid_users = {"Client.wsdl": "UpdateIdentity", "Reporting.wsdl": "UpdateRevisionIdentifier"}
+        guid_users = {"Client.wsdl": "UpdateIdentity", "Client32.wsdl": "UpdateIdentity", "Reporting.wsdl": "UpdateRevisionIdentifier"}
         if name in guid_users:
             t = client.get_type("{%s}%s" % (want["tns"], guid_users[name]))
             c.check(dict(t.elements)["UpdateID"].type.qname == etree.QName("http://microsoft.com/wsdl/types/", "guid"),
@@ -428,7 +466,7 @@ class Stub(ThreadingHTTPServer):
         self.replies = {}
         self.problems = []
         self.lock = threading.Lock()  # guards problems and the xmllint scratch file
-        self.by_path = {want["path"].lower(): name for name, want in CONTRACT.items()}
+        self.by_path = {want["path"].lower(): name for name, want in CONTRACT.items() if not want.get("variant")}
 
     @property
     def url(self):
