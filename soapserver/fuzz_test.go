@@ -48,6 +48,7 @@ func FuzzHandler(f *testing.F) {
 	}
 	f.Add(uint8(1), "", []byte("<"+string(bytes.Repeat([]byte("<?a?>x"), 100))))
 	f.Add(uint8(1), `"unknown"`, []byte(`<!DOCTYPE x [<!ENTITY a "b">]><x/>`))
+	f.Add(uint8(1), wusp.OpGetConfig.QuotedSOAPAction(), []byte(`<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body><GetConfig xmlns="http://www.microsoft.com/SoftwareDistribution/Server/ClientWebService"><protocolVersion>1.0</protocolVersion></GetConfig></e:Body></e:Envelope>`))
 
 	f.Fuzz(func(t *testing.T, endpoint uint8, action string, body []byte) {
 		req := httptest.NewRequest(http.MethodPost, "http://wsus01:8530"+fuzzEndpoints[int(endpoint)%len(fuzzEndpoints)], bytes.NewReader(body))
@@ -69,12 +70,17 @@ func FuzzHandler(f *testing.F) {
 		default:
 			t.Fatalf("status %d, not one the README documents, for %q", rec.Code, body)
 		}
-		if ct := rec.Header().Get("Content-Type"); ct != "text/xml; charset=utf-8" {
-			t.Fatalf("Content-Type %q for %q", ct, body)
-		}
-		first, err := wusp.ParseRequest(rec.Body.Bytes(), wusp.DefaultMaxDepth)
+		// A SOAP 1.2 envelope is answered in SOAP 1.2, anything else in 1.1.
+		first, envNS, err := new(wusp.Document).ParseEnvelope(rec.Body.Bytes(), wusp.DefaultMaxDepth)
 		if err != nil {
 			t.Fatalf("the answer is no SOAP envelope (%v):\n%s", err, rec.Body.Bytes())
+		}
+		wantCT := "text/xml; charset=utf-8"
+		if envNS == wusp.NSSoap12 {
+			wantCT = "application/soap+xml; charset=utf-8"
+		}
+		if ct := rec.Header().Get("Content-Type"); ct != wantCT {
+			t.Fatalf("Content-Type %q for %q", ct, body)
 		}
 		// A fault may come with any of those statuses; a reply only with 200.
 		if first.Tag != "Fault" && (rec.Code != http.StatusOK || !strings.HasSuffix(first.Tag, "Response")) {

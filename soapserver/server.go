@@ -66,6 +66,11 @@ type Config struct {
 	// MachineName is the server's NetBIOS name, as GetConfig's
 	// PackageServerShare names it; empty means DefaultMachineName.
 	MachineName string
+	// ASMXErrorBodies sends HTTP 400 (unreadable XML) and 415 (a
+	// Content-Type that is not SOAP's) with an empty body, as ASMX did: it
+	// wrote a fault body only with 500. By default they carry a soap:Client
+	// fault that names the problem.
+	ASMXErrorBodies bool
 	// SelfUpdate, when set, is the self-update content directory served
 	// under /selfupdate/ (a copy of a WSUS install's Selfupdate folder);
 	// nil serves a placeholder wuident.cab only.

@@ -33,6 +33,10 @@ type exchange struct {
 	delay   time.Duration // the latency it asks for
 	// recorded is set once the exchange is in the journal.
 	recorded bool
+	// media is the request's Content-Type as dispatch reads it; soap12
+	// marks a SOAP 1.2 envelope, answered in SOAP 1.2.
+	media  requestMedia
+	soap12 bool
 	// out is the buffer replies are appended to, reused across exchanges;
 	// nil outside serveSOAP.
 	out *[]byte
@@ -71,9 +75,13 @@ func (s *Server) putScratch(sc *scratch) {
 func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, snap *snapshot, ep endpoint) {
 	sc := s.scratch.Get().(*scratch)
 	defer s.putScratch(sc)
-	sc.x = exchange{r: r, snap: snap, actor: actor(r), thread: s.threadName(), start: time.Now(), out: &sc.reply}
+	sc.x = exchange{r: r, snap: snap, actor: actor(r), thread: s.threadName(), start: time.Now(), out: &sc.reply,
+		media: mediaOf(r.Header)}
 	x := &sc.x
 	defer s.record(x)
+	// ASMX took SOAP 1.2 for its guess when the request was
+	// application/soap+xml; the envelope decides below.
+	x.soap12 = x.media.soap12
 
 	buf := &sc.body
 	if n := r.ContentLength; n > 0 && n <= s.cfg.MaxRequestBytes {
@@ -90,16 +98,20 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, snap *snapsho
 		return
 	}
 
-	opEl, err := sc.doc.ParseRequest(buf.Bytes(), s.cfg.MaxDepth)
+	if x.media.other {
+		s.writeUnsupportedMedia(w, x)
+		return
+	}
+	opEl, envNS, err := sc.doc.ParseEnvelope(buf.Bytes(), s.cfg.MaxDepth)
 	if err != nil {
-		// ASMX answers an XmlException with 400, other unreadable
-		// envelopes with 500; both as soap:Client (docs/protocol-facts.md §2.3).
-		status := http.StatusInternalServerError
-		var syn *wusp.SyntaxError
-		if errors.As(err, &syn) {
-			status = http.StatusBadRequest
-		}
-		s.writeProtocolFault(w, x, status, "Client", "Server was unable to read request. "+err.Error())
+		s.writeUnreadable(w, x, err)
+		return
+	}
+	x.soap12 = envNS == wusp.NSSoap12
+	if !x.soap12 && x.media.soap12 {
+		// A SOAP 1.1 envelope must come as text/xml; a SOAP 1.2 one may
+		// come as either (SoapServerProtocol.ReadParameters).
+		s.writeUnsupportedMedia(w, x)
 		return
 	}
 
@@ -132,6 +144,9 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, snap *snapsho
 		*x.out = wusp.AppendResponse((*x.out)[:0], op, resp)
 		body = *x.out
 	}
+	if x.soap12 {
+		body = wusp.AppendSOAP12(nil, body)
+	}
 	s.reply(w, x, http.StatusOK, body)
 	if s.debug {
 		s.log.Debug("exchange", "op", op.Name, "client", x.client, "status", http.StatusOK)
@@ -141,8 +156,12 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, snap *snapsho
 // dispatch picks the operation: by SOAPAction, quotes stripped, or when the
 // header is absent or empty, by the Body's first element. An action the
 // endpoint does not have, or the build does not serve (StartCategoryScan
-// before SP2), gets the fault ASMX gave for an unknown SOAPAction.
+// before SP2), gets the fault ASMX gave for an unknown SOAPAction. A request
+// in application/soap+xml is routed as ASMX routed SOAP 1.2 (dispatch12).
 func (s *Server) dispatch(w http.ResponseWriter, x *exchange, ep endpoint, h http.Header, opEl *wusp.Element) (wusp.Operation, bool) {
+	if x.media.soap12 {
+		return s.dispatch12(w, x, ep, opEl)
+	}
 	action, present := h["Soapaction"]
 	if present && len(action) > 0 && action[0] != "" && action[0] != `""` {
 		if op, ok := wusp.LookupAction(ep.service, action[0]); ok && x.snap.build.Serves(op) {
@@ -163,8 +182,19 @@ func (s *Server) dispatch(w http.ResponseWriter, x *exchange, ep endpoint, h htt
 // no faultactor, since ASMX raised it before any WSUS code ran.
 func (s *Server) writeUnknownAction(w http.ResponseWriter, x *exchange, action string) {
 	msg := "Server did not recognize the value of HTTP Header SOAPAction: " + action + "."
+	s.writeRoutingFault(w, x, msg)
+}
+
+// writeRoutingFault is the soap:Client fault, HTTP 500 and no faultactor,
+// of a request ASMX could not route to a method.
+func (s *Server) writeRoutingFault(w http.ResponseWriter, x *exchange, msg string) {
 	x.fault = msg
-	s.reply(w, x, http.StatusInternalServerError, wusp.MarshalProtocolFault(&wusp.ProtocolFault{FaultCode: "Client", FaultString: msg}))
+	f := &wusp.ProtocolFault{FaultCode: "Client", FaultString: msg}
+	if x.soap12 {
+		s.reply(w, x, http.StatusInternalServerError, wusp.MarshalProtocolFault12(f))
+		return
+	}
+	s.reply(w, x, http.StatusInternalServerError, wusp.MarshalProtocolFault(f))
 }
 
 func trimQuotes(v string) string {
@@ -217,7 +247,9 @@ func (s *Server) writeFault(w http.ResponseWriter, x *exchange, f *wusp.Fault) {
 	}
 	x.fault, x.faultID = string(f.Code), f.ID
 	var body []byte
-	if x.out != nil {
+	if x.soap12 {
+		body = wusp.AppendFault12(nil, f)
+	} else if x.out != nil {
 		*x.out = wusp.AppendFault((*x.out)[:0], f)
 		body = *x.out
 	} else {
@@ -231,7 +263,17 @@ func (s *Server) writeFault(w http.ResponseWriter, x *exchange, f *wusp.Fault) {
 
 func (s *Server) writeProtocolFault(w http.ResponseWriter, x *exchange, status int, code, msg string) {
 	x.fault = msg
-	s.reply(w, x, status, wusp.MarshalProtocolFault(&wusp.ProtocolFault{FaultCode: code, FaultString: msg, Actor: x.actor}))
+	f := &wusp.ProtocolFault{FaultCode: code, FaultString: msg, Actor: x.actor}
+	var body []byte
+	switch {
+	case s.cfg.ASMXErrorBodies && (status == http.StatusBadRequest || status == http.StatusUnsupportedMediaType):
+		// ASMX wrote a fault body only with 500 (docs/protocol-facts.md §2.3).
+	case x.soap12:
+		body = wusp.MarshalProtocolFault12(f)
+	default:
+		body = wusp.MarshalProtocolFault(f)
+	}
+	s.reply(w, x, status, body)
 	if s.debug {
 		s.log.Debug("exchange", "soap_fault", msg, "status", status)
 	}
@@ -262,6 +304,9 @@ func (s *Server) reply(w http.ResponseWriter, x *exchange, status int, body []by
 func (s *Server) writeXML(w http.ResponseWriter, x *exchange, status int, body []byte) {
 	h := w.Header()
 	h["Content-Type"] = contentTypeXML
+	if x.soap12 {
+		h["Content-Type"] = contentTypeSOAP12
+	}
 	// The header value lives in the exchange: net/http reads it before
 	// ServeHTTP returns, and the exchange outlives that.
 	x.length[0] = strconv.Itoa(len(body))
@@ -270,7 +315,10 @@ func (s *Server) writeXML(w http.ResponseWriter, x *exchange, status int, body [
 	_, _ = w.Write(body)
 }
 
-var contentTypeXML = []string{"text/xml; charset=utf-8"}
+var (
+	contentTypeXML    = []string{"text/xml; charset=utf-8"}
+	contentTypeSOAP12 = []string{"application/soap+xml; charset=utf-8"}
+)
 
 // logRequest writes an Info line per web-service call when
 // Config.LogRequests asks for it.

@@ -32,12 +32,19 @@ func AppendFault(b []byte, f *Fault) []byte {
 	if f.Actor != "" { // ASMX leaves faultactor out when the exception has no actor
 		b = appendTextElement(b, "faultactor", f.Actor)
 	}
+	b = appendDetail(b, f)
+	return append(b, "</soap:Fault>"+envelopeClose...)
+}
+
+// appendDetail appends a WSUS fault's detail: un-namespaced ErrorCode,
+// Message, ID and Method.
+func appendDetail(b []byte, f *Fault) []byte {
 	b = append(b, "<detail>"...)
 	b = appendTextElement(b, "ErrorCode", string(f.Code))
 	b = appendTextElement(b, "Message", f.Message)
 	b = appendTextElement(b, "ID", f.ID)
 	b = appendTextElement(b, "Method", f.Method)
-	return append(b, "</detail></soap:Fault>"+envelopeClose...)
+	return append(b, "</detail>"...)
 }
 
 // appender is a response that appends itself without etree.

@@ -20,10 +20,17 @@ type SyntaxError struct{ Err error }
 func (e *SyntaxError) Error() string { return "request is not well-formed XML: " + e.Err.Error() }
 func (e *SyntaxError) Unwrap() error { return e.Err }
 
-// EnvelopeError means the XML is well formed but not a SOAP 1.1 request.
-type EnvelopeError struct{ Reason string }
+// EnvelopeError means the XML is well formed but not a SOAP request.
+type EnvelopeError struct {
+	Reason string
+	// VersionMismatch marks a root element in no SOAP envelope namespace,
+	// Namespace (cut to 64 bytes): ASMX answered it with a
+	// soap:VersionMismatch fault.
+	VersionMismatch bool
+	Namespace       string
+}
 
-func (e *EnvelopeError) Error() string { return "not a SOAP 1.1 request: " + e.Reason }
+func (e *EnvelopeError) Error() string { return "not a SOAP request: " + e.Reason }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
@@ -38,31 +45,45 @@ func ParseRequest(body []byte, maxDepth int) (*Element, error) {
 // until d parses again or is cleared, and the typed message DecodeRequest
 // fills from it keeps no reference to it.
 func (d *Document) ParseRequest(body []byte, maxDepth int) (*Element, error) {
+	op, envNS, err := d.ParseEnvelope(body, maxDepth)
+	if err == nil && envNS != NSSoap {
+		return nil, &EnvelopeError{Reason: "a SOAP 1.2 envelope, want SOAP 1.1"}
+	}
+	return op, err
+}
+
+// ParseEnvelope is ParseRequest for either SOAP version: it also returns
+// the envelope's namespace, NSSoap or NSSoap12, which the reply must
+// speak. A root element in another namespace is an *EnvelopeError with
+// VersionMismatch set.
+func (d *Document) ParseEnvelope(body []byte, maxDepth int) (op *Element, envNS string, err error) {
 	body = bytes.TrimPrefix(body, utf8BOM)
 	root, err := d.parse(body, maxDepth)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	if root.Tag != "Envelope" || root.NamespaceURI() != NSSoap {
-		if root.Tag == "Envelope" && root.NamespaceURI() == "http://www.w3.org/2003/05/soap-envelope" {
-			return nil, &EnvelopeError{"SOAP 1.2 envelopes are not supported by a WSUS 3.0 client endpoint"}
-		}
-		return nil, &EnvelopeError{fmt.Sprintf("root element is {%s}%s, want {%s}Envelope", root.NamespaceURI(), root.Tag, NSSoap)}
+	envNS = root.NamespaceURI()
+	if envNS != NSSoap && envNS != NSSoap12 {
+		return nil, "", &EnvelopeError{Reason: fmt.Sprintf("root element is {%s}%s, want {%s}Envelope", envNS, root.Tag, NSSoap),
+			VersionMismatch: true, Namespace: truncated(envNS)}
+	}
+	if root.Tag != "Envelope" {
+		return nil, "", &EnvelopeError{Reason: fmt.Sprintf("root element is {%s}%s, want {%s}Envelope", envNS, root.Tag, envNS)}
 	}
 	var soapBody *Element
 	for c := root.first; c != nil; c = c.next {
-		if c.Tag == "Body" && c.NamespaceURI() == NSSoap {
+		if c.Tag == "Body" && c.NamespaceURI() == envNS {
 			soapBody = c
 			break
 		}
 	}
 	if soapBody == nil {
-		return nil, &EnvelopeError{"no soap:Body element"}
+		return nil, "", &EnvelopeError{Reason: "no soap:Body element"}
 	}
 	if soapBody.first == nil {
-		return nil, &EnvelopeError{"soap:Body is empty"}
+		return nil, "", &EnvelopeError{Reason: "soap:Body is empty"}
 	}
-	return soapBody.first, nil
+	return soapBody.first, envNS, nil
 }
 
 // DecodeRequest fills msg from the operation element returned by
@@ -173,7 +194,7 @@ func ParseResponse(body []byte, op Operation, msg Message) error {
 		return readFault(first)
 	}
 	if first.Tag != op.Name+"Response" {
-		return &EnvelopeError{fmt.Sprintf("got <%s>, want <%sResponse>", first.Tag, op.Name)}
+		return &EnvelopeError{Reason: fmt.Sprintf("got <%s>, want <%sResponse>", first.Tag, op.Name)}
 	}
 	return msg.readXML(first)
 }
