@@ -124,8 +124,20 @@ func TestWSDLByBuild(t *testing.T) {
 				t.Errorf("%s: WSDL has %s: %v, want %v", tc.scenario, want, !tc.has32, tc.has32)
 			}
 		}
-		if !strings.Contains(body, `soap:address location="http://wsus01:8530/ClientWebService/client.asmx"`) {
-			t.Errorf("%s: WSDL address not rewritten", tc.scenario)
+		// As ASMX served it (MS-WUSP §6.2): no comment before the
+		// definitions, and a SOAP 1.2 port beside the SOAP 1.1 one, both
+		// at the address the request used.
+		for _, want := range []string{
+			`soap:address location="http://wsus01:8530/ClientWebService/client.asmx"`,
+			`<wsdl:port name="ClientSoap12" binding="tns:ClientSoap12">`,
+			`soap12:address location="http://wsus01:8530/ClientWebService/client.asmx"`,
+		} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: WSDL lacks %s", tc.scenario, want)
+			}
+		}
+		if !strings.HasPrefix(body, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<wsdl:definitions ") {
+			t.Errorf("%s: WSDL does not begin with its definitions: %.120s", tc.scenario, body)
 		}
 	}
 }
