@@ -16,6 +16,7 @@ import (
 
 	"github.com/wsusmock/wsusmock/admin"
 	"github.com/wsusmock/wsusmock/soapserver"
+	"github.com/wsusmock/wsusmock/wsustest"
 	"github.com/wsusmock/wsusmock/wusp"
 )
 
@@ -110,6 +111,27 @@ var _ = Describe("Remediation through the admin API", func() {
 
 		By("the Office 2003 client syncs again")
 		Expect(syncLoop(m, withOffice03).Fault).To(BeNil())
+	})
+
+	// As the workaround was usually met: 8862 already Declined, its two
+	// rows left (README, "Reproducing KB954960"). Each step counts.
+	It("on WSUS 3.0 RTM with 8862 already Declined, needs all three steps of the workaround", func(ctx SpecContext) {
+		m := startMock("--scenario", wsustest.ScenarioRTMOffice2003Declined)
+		Expect(wsusmockAdmin("--server", m.URL, "--text", "updates").Out).To(gbytes.Say(`Office 2003 Service Pack 1.*All Computers: Declined, 2 deployment rows \(inconsistent\)`))
+		Expect(syncLoop(m, withOffice03).Fault).NotTo(BeNil())
+
+		By("a first Decline changes nothing: the client still fails")
+		Expect(m.admin().Decline(ctx, wsustest.Office2003SP1UpdateID, "All Computers")).Error().NotTo(HaveOccurred())
+		Expect(syncLoop(m, withOffice03).Fault).NotTo(BeNil())
+
+		By("the Approve writes one row for the two: the client syncs")
+		Expect(m.admin().Approve(ctx, wsustest.Office2003SP1UpdateID, "All Computers")).Error().NotTo(HaveOccurred())
+		Expect(syncLoop(m, withOffice03).Fault).To(BeNil())
+
+		By("the last Decline leaves 8862 Declined with no rows: the client still syncs")
+		Expect(m.admin().Decline(ctx, wsustest.Office2003SP1UpdateID, "All Computers")).Error().NotTo(HaveOccurred())
+		Expect(syncLoop(m, withOffice03).Fault).To(BeNil())
+		Expect(wsusmockAdmin("--server", m.URL, "--text", "updates").Out).To(gbytes.Say(`Office 2003 Service Pack 1.*All Computers: Declined\b`))
 	})
 })
 

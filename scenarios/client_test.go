@@ -157,7 +157,7 @@ func TestBuiltins(t *testing.T) {
 			t.Errorf("%s has no description", s.Name)
 		}
 	}
-	want := []string{"sp1-office2003", "rtm-office2003", "sp1-consistent", "sp1-kb954960", "sp2"}
+	want := []string{"sp1-office2003", "rtm-office2003", "rtm-office2003-declined", "sp1-consistent", "sp1-kb954960", "sp2"}
 	if !slices.Equal(names, want) {
 		t.Errorf("Builtins() = %v, want %v", names, want)
 	}
@@ -165,7 +165,7 @@ func TestBuiltins(t *testing.T) {
 		t.Errorf("first built-in is %+v, want the default %s", got[0], scenarios.DefaultScenario)
 	}
 	builds := map[string]string{
-		"sp1-office2003": scenarios.BuildSP1, "rtm-office2003": scenarios.BuildRTM,
+		"sp1-office2003": scenarios.BuildSP1, "rtm-office2003": scenarios.BuildRTM, "rtm-office2003-declined": scenarios.BuildRTM,
 		"sp1-consistent": scenarios.BuildSP1, "sp1-kb954960": scenarios.BuildSP1KB954960, "sp2": scenarios.BuildSP2,
 	}
 	for name, build := range builds {

@@ -22,7 +22,11 @@
 //
 // Every scenario uses the shared catalog fixtures/scenarios/catalog.yaml
 // (docs/catalog.md describes it) and may add revisions of its own under
-// `revisions:`. Errors read "FILE:LINE: cause".
+// `revisions:`. An optional `declined:` list
+// ({revision_id: 8862, group: All Computers, at: 2008-06-12}) starts
+// updates as Declined; rows left for them in approvals are stale rows the
+// console no longer shows but GetSyncInfo still reads. Errors read
+// "FILE:LINE: cause".
 //
 // NewWorld compiles a Scenario into an immutable *World that any number of
 // requests read at once; InstallHotfix, Approve and Decline return a new

@@ -190,8 +190,10 @@ func checkCatalog(revs []Revision, pos []srcPos) error {
 
 var scenarioKeys = []string{
 	"name", "description", "build", "fault", "config_last_change",
-	"target_groups", "approvals", "revisions",
+	"target_groups", "approvals", "declined", "revisions",
 }
+
+var declinedKeys = []string{"revision_id", "update_id", "group", "at"}
 
 var approvalKeys = []string{
 	"deployment_id", "revision_id", "update_id", "group", "action",
@@ -326,35 +328,11 @@ func parseScenario(file string, b []byte, catalog sharedCatalog) (*Scenario, err
 			return nil, p.Errorf(af.Vals["deployment_id"], "%s: duplicate deployment_id %d (also at line %d)", what, d.DeploymentID, line)
 		}
 		deployments[d.DeploymentID] = af.Vals["deployment_id"].Line
-		switch {
-		case af.Has("revision_id") && af.Has("update_id"):
-			return nil, p.Errorf(it, "%s: give revision_id or update_id, not both", what)
-		case af.Has("revision_id"):
-			if d.RevisionID, err = af.Int("revision_id", true); err != nil {
-				return nil, err
-			}
-			if !revByID[d.RevisionID] {
-				return nil, p.Errorf(af.Vals["revision_id"], "%s: revision %d is not in the catalog", what, d.RevisionID)
-			}
-		case af.Has("update_id"):
-			u, err := af.Str("update_id", true)
-			if err != nil {
-				return nil, err
-			}
-			id, ok := revByUpdate[strings.ToLower(u)]
-			if !ok {
-				return nil, p.Errorf(af.Vals["update_id"], "%s: update %s is not in the catalog", what, u)
-			}
-			d.RevisionID = id
-		default:
-			return nil, p.Errorf(it, "%s: missing revision_id (or update_id)", what)
-		}
-		g, err := af.Str("group", true)
-		if err != nil {
+		if d.RevisionID, err = p.revisionRef(af, it, what, revByID, revByUpdate); err != nil {
 			return nil, err
 		}
-		if d.Group = s.group(g); d.Group == "" {
-			return nil, p.Errorf(af.Vals["group"], "%s: group %q is not in target_groups (%s)", what, g, strings.Join(s.TargetGroups, ", "))
+		if d.Group, err = p.groupRef(af, what, s); err != nil {
+			return nil, err
 		}
 		if d.Action, err = af.Str("action", false); err != nil {
 			return nil, err
@@ -380,7 +358,94 @@ func parseScenario(file string, b []byte, catalog sharedCatalog) (*Scenario, err
 		}
 		s.Approvals = append(s.Approvals, d)
 	}
+	if err := p.declined(f, s, revByID, revByUpdate); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// declined reads the updates the file starts as Declined. With rows in
+// approvals as well, the update is declined in the console while stale
+// deployment rows remain, the state KB954960's workaround starts from
+// (README, "Reproducing KB954960").
+func (p *fileParser) declined(f *yamlfile.Fields, s *Scenario, revByID map[int]bool, revByUpdate map[string]int) error {
+	if !f.Has("declined") {
+		return nil
+	}
+	items, err := f.List("declined")
+	if err != nil {
+		return err
+	}
+	for i, it := range items {
+		what := fmt.Sprintf("declined[%d]", i)
+		df, err := p.Mapping(it, what, declinedKeys...)
+		if err != nil {
+			return err
+		}
+		rev, err := p.revisionRef(df, it, what, revByID, revByUpdate)
+		if err != nil {
+			return err
+		}
+		var d Declination
+		for _, r := range s.Catalog {
+			if r.RevisionID == rev {
+				if r.UpdateType != TypeSoftware {
+					return p.Errorf(it, "%s: %q is a %s; only software updates can be declined", what, r.Title, r.UpdateType)
+				}
+				d.UpdateID = r.UpdateID
+			}
+		}
+		if d.Group, err = p.groupRef(df, what, s); err != nil {
+			return err
+		}
+		if d.At, err = df.Date("at", true); err != nil {
+			return err
+		}
+		s.Declined = append(s.Declined, d)
+	}
+	return nil
+}
+
+// revisionRef reads an item's revision_id or update_id, which must name a
+// catalog revision, and returns the revision ID.
+func (p *fileParser) revisionRef(af *yamlfile.Fields, it *yaml.Node, what string, revByID map[int]bool, revByUpdate map[string]int) (int, error) {
+	switch {
+	case af.Has("revision_id") && af.Has("update_id"):
+		return 0, p.Errorf(it, "%s: give revision_id or update_id, not both", what)
+	case af.Has("revision_id"):
+		id, err := af.Int("revision_id", true)
+		if err != nil {
+			return 0, err
+		}
+		if !revByID[id] {
+			return 0, p.Errorf(af.Vals["revision_id"], "%s: revision %d is not in the catalog", what, id)
+		}
+		return id, nil
+	case af.Has("update_id"):
+		u, err := af.Str("update_id", true)
+		if err != nil {
+			return 0, err
+		}
+		id, ok := revByUpdate[strings.ToLower(u)]
+		if !ok {
+			return 0, p.Errorf(af.Vals["update_id"], "%s: update %s is not in the catalog", what, u)
+		}
+		return id, nil
+	}
+	return 0, p.Errorf(it, "%s: missing revision_id (or update_id)", what)
+}
+
+// groupRef reads an item's group, which must be one of the target groups,
+// and returns its canonical spelling.
+func (p *fileParser) groupRef(af *yamlfile.Fields, what string, s *Scenario) (string, error) {
+	g, err := af.Str("group", true)
+	if err != nil {
+		return "", err
+	}
+	if c := s.group(g); c != "" {
+		return c, nil
+	}
+	return "", p.Errorf(af.Vals["group"], "%s: group %q is not in target_groups (%s)", what, g, strings.Join(s.TargetGroups, ", "))
 }
 
 // group returns the canonical spelling of a target group, or "".

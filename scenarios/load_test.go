@@ -80,6 +80,10 @@ func TestLoadErrors(t *testing.T) {
 		{"dangling prerequisite", head + "revisions:\n  - revision_id: 9001\n    update_id: 11111111-2222-3333-4444-555555555555\n    revision_number: 1\n    type: Software\n    title: x\n    prerequisites: [9002]\n    published: 2008-01-01\n", 5, "refers to revision 9002"},
 		{"not a guid", head + "revisions:\n  - revision_id: 9001\n    update_id: office-sp1\n", 6, "is not a GUID"},
 		{"top-level list", "- name: bad\n", 1, "want a mapping at the top level"},
+		{"declined unknown revision", head + "declined:\n  - {revision_id: 9999, group: All Computers, at: 2008-06-12}\n", 5, "declined[0]: revision 9999 is not in the catalog"},
+		{"declined category", head + "declined:\n  - {update_id: bdfd8790-6644-4c57-a37a-86cb6b39c04d, group: All Computers, at: 2008-06-12}\n", 5, "only software updates can be declined"},
+		{"declined without date", head + "declined:\n  - {revision_id: 8862, group: All Computers}\n", 5, `missing required key "at"`},
+		{"declined unknown key", head + "declined:\n  - {revision_id: 8862, group: All Computers, at: 2008-06-12, by: admin}\n", 5, `unknown key "by"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

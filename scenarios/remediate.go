@@ -122,8 +122,13 @@ func (w *World) Approve(updateID, group string, at time.Time) (*World, error) {
 // Decline returns a World in which every deployment row of updateID in
 // group ("" means All Computers) is gone and the update is recorded as
 // Declined there. Clients that cached it get it in OutOfScopeRevisionIDs.
-// Decline, approve, decline therefore leaves no rows at all: the console
-// workaround of KB954960 for WSUS 3.0 RTM.
+//
+// An update already Declined in the group is left as it is, stale rows
+// included: the console had nothing to change, so WSUS wrote nothing. That
+// is why KB954960's workaround for WSUS 3.0 RTM is decline, approve,
+// decline: the update was usually found already Declined while clients
+// kept failing, and it is the Approve that rewrites the rows, as one
+// (README, "Reproducing KB954960"; docs/protocol-facts.md §4).
 func (w *World) Decline(updateID, group string, at time.Time) (*World, error) {
 	r, g, err := w.resolve(updateID, group)
 	if err != nil {
@@ -132,10 +137,23 @@ func (w *World) Decline(updateID, group string, at time.Time) (*World, error) {
 	if r.UpdateType != TypeSoftware {
 		return nil, fmt.Errorf("%w: %q is a %s; only software updates can be declined", ErrNotAllowed, r.Title, r.UpdateType)
 	}
+	if w.declined(r.UpdateID, g) {
+		return w, nil
+	}
 	s := w.scenario.clone()
 	s.Approvals = withoutRows(s.Approvals, r.RevisionID, g)
 	s.Declined = append(withoutDeclination(s.Declined, r.UpdateID, g), Declination{UpdateID: r.UpdateID, Group: g, At: at.UTC()})
 	return NewWorld(s)
+}
+
+// declined reports whether the update is Declined in the group.
+func (w *World) declined(updateID, group string) bool {
+	for _, d := range w.scenario.Declined {
+		if d.UpdateID == updateID && d.Group == group {
+			return true
+		}
+	}
+	return false
 }
 
 func withoutRows(rows []DeploymentRow, revisionID int, group string) []DeploymentRow {
@@ -178,9 +196,11 @@ type GroupApproval struct {
 	Group string
 	State string // StateApproved, StateDeclined or StateNotApproved
 	// Deployments are the group's rows for the revision; more than one is
-	// the inconsistent state of advisory 954960.
+	// the inconsistent state of advisory 954960. A Declined update may
+	// still have rows: stale ones, which clients are still served.
 	Deployments []DeploymentRow
-	// Inconsistent is true when Deployments holds more than one row.
+	// Inconsistent is true when Deployments holds more than one row, or
+	// any row while the update is Declined.
 	Inconsistent bool
 }
 
@@ -196,15 +216,13 @@ func (w *World) Updates() []UpdateStatus {
 					ga.Deployments = append(ga.Deployments, d)
 				}
 			}
-			for _, d := range w.scenario.Declined {
-				if d.UpdateID == r.UpdateID && d.Group == g {
-					ga.State = StateDeclined
-				}
-			}
 			if len(ga.Deployments) > 0 {
 				ga.State = StateApproved
 			}
-			ga.Inconsistent = len(ga.Deployments) > 1
+			if w.declined(r.UpdateID, g) {
+				ga.State = StateDeclined
+			}
+			ga.Inconsistent = len(ga.Deployments) > 1 || ga.State == StateDeclined && len(ga.Deployments) > 0
 			st.Groups = append(st.Groups, ga)
 		}
 		out[i] = st

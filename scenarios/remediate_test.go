@@ -62,19 +62,54 @@ func TestInstallHotfix(t *testing.T) {
 // decline "Office 2003 Service Pack 1". Each step is checked as an
 // administrator would see it.
 func TestWorkaroundOnRTM(t *testing.T) {
-	w := mustWorld(t, "rtm-office2003")
-	day := func(d int) time.Time { return time.Date(2008, 7, d, 9, 0, 0, 0, time.UTC) }
-	steps := []struct {
-		action    string
-		wantState string
-		wantRows  int
-		wantFail  bool
-	}{
-		{"start", scenarios.StateApproved, 2, true},
-		{"decline", scenarios.StateDeclined, 0, false},
-		{"approve", scenarios.StateApproved, 1, false},
-		{"decline", scenarios.StateDeclined, 0, false},
+	w := playWorkaround(t, mustWorld(t, "rtm-office2003"), []workaroundStep{
+		{"start", scenarios.StateApproved, 2, true, true, false},
+		{"decline", scenarios.StateDeclined, 0, false, false, false},
+		{"approve", scenarios.StateApproved, 1, false, false, true},
+		{"decline", scenarios.StateDeclined, 0, false, false, false},
+	})
+	if w.Build().ID != scenarios.BuildRTM {
+		t.Errorf("the workaround changed the build to %s", w.Build().ID)
 	}
+}
+
+// The workaround as it was usually met (rtm-office2003-declined): 8862
+// already Declined, its two rows still there. Each of the three steps is
+// needed: the first Decline changes nothing, since the update is already
+// Declined, and clients still fail; the Approve writes one row for the two,
+// and clients sync; the last Decline leaves 8862 Declined with no rows.
+// The sources (blog.expta.com, 2008-10-20 and 2009-04-03, giving Microsoft
+// support's procedure) say the update was found Declined while clients
+// failed, and that the procedure resets the approvals to a consistent
+// state.
+func TestWorkaroundFromDeclinedOnRTM(t *testing.T) {
+	start := mustWorld(t, "rtm-office2003-declined")
+	if again, err := start.Decline(office2003SP1, "", time.Date(2008, 7, 1, 9, 0, 0, 0, time.UTC)); err != nil || again != start {
+		t.Errorf("declining an update already Declined: %v, same world %v", err, again == start)
+	}
+	playWorkaround(t, start, []workaroundStep{
+		{"start", scenarios.StateDeclined, 2, true, true, false},
+		{"decline", scenarios.StateDeclined, 2, true, true, false},
+		{"approve", scenarios.StateApproved, 1, false, false, true},
+		{"decline", scenarios.StateDeclined, 0, false, false, false},
+	})
+}
+
+// workaroundStep is one console step on "Office 2003 Service Pack 1" in All
+// Computers, and what an administrator and an Office 2003 client see after
+// it.
+type workaroundStep struct {
+	action       string // "start", "decline" or "approve"
+	state        string
+	rows         int
+	inconsistent bool
+	fail         bool // the Office 2003 client fails
+	offers8862   bool // its sync brings 8862
+}
+
+func playWorkaround(t *testing.T, w *scenarios.World, steps []workaroundStep) *scenarios.World {
+	t.Helper()
+	day := func(d int) time.Time { return time.Date(2008, 7, d, 9, 0, 0, 0, time.UTC) }
 	for i, st := range steps {
 		var err error
 		switch st.action {
@@ -87,17 +122,19 @@ func TestWorkaroundOnRTM(t *testing.T) {
 			t.Fatalf("step %d %s: %v", i, st.action, err)
 		}
 		ga := approvalOf(t, w, 8862, scenarios.AllComputers)
-		if ga.State != st.wantState || len(ga.Deployments) != st.wantRows || ga.Inconsistent != (st.wantRows > 1) {
-			t.Errorf("step %d %s: %+v, want %s with %d rows", i, st.action, ga, st.wantState, st.wantRows)
+		if ga.State != st.state || len(ga.Deployments) != st.rows || ga.Inconsistent != st.inconsistent {
+			t.Errorf("step %d %s: %+v, want %s with %d rows, inconsistent %v", i, st.action, ga, st.state, st.rows, st.inconsistent)
 		}
 		run := playClient(t, w, officeClient)
-		if (run.err != nil) != st.wantFail {
-			t.Errorf("step %d %s: Office client error %v, want failure %v", i, st.action, run.err, st.wantFail)
+		var dup *scenarios.DuplicateKeyError
+		if failed := errors.As(run.err, &dup) && dup.Key == 8862; failed != st.fail || !failed && run.err != nil {
+			t.Errorf("step %d %s: Office client error %v, want the duplicate 8862: %v", i, st.action, run.err, st.fail)
+		}
+		if _, offered := run.firstRound[8862]; offered != st.offers8862 {
+			t.Errorf("step %d %s: 8862 offered %v, want %v", i, st.action, offered, st.offers8862)
 		}
 	}
-	if w.Build().ID != scenarios.BuildRTM {
-		t.Errorf("the workaround changed the build to %s", w.Build().ID)
-	}
+	return w
 }
 
 func approvalOf(t *testing.T, w *scenarios.World, rev int, group string) scenarios.GroupApproval {

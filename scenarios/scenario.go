@@ -61,8 +61,11 @@ type Scenario struct {
 	// rows for one revision in one group is the inconsistent state of
 	// advisory 954960.
 	Approvals []DeploymentRow
-	// Declined records Decline calls, so an admin view can tell a declined
-	// update from one never approved. Scenario files do not set it.
+	// Declined records the updates declined per group, by Decline calls or
+	// the file's declined list, so an admin view can tell a declined update
+	// from one never approved. A declined update may still have rows in
+	// Approvals when the file says so: stale rows the console no longer
+	// shows, which GetSyncInfo still reads.
 	Declined []Declination
 
 	nameLine int // line of `name:` in Source, for duplicate-name messages

@@ -10,6 +10,10 @@ const (
 	// ScenarioRTMOffice2003 is WSUS 3.0 RTM with the same data; KB954960
 	// is refused there, and the console workaround helps.
 	ScenarioRTMOffice2003 = "rtm-office2003"
+	// ScenarioRTMOffice2003Declined is WSUS 3.0 RTM with 8862 already
+	// Declined but its two rows left: a Decline changes nothing, and only
+	// the whole workaround (decline, approve, decline) ends the failure.
+	ScenarioRTMOffice2003Declined = "rtm-office2003-declined"
 	// ScenarioSP1KB954960 is WSUS 3.0 SP1 with the fix installed.
 	ScenarioSP1KB954960 = "sp1-kb954960"
 	// ScenarioSP2 is WSUS 3.0 SP2, which contains the fix.
