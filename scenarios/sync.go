@@ -66,7 +66,7 @@ func v18Fields(d wusp.Deployment, clientProtocol string) wusp.Deployment {
 // sync is narrowed by category here, so a cached revision out of scope is
 // one no longer deployed and is in OutOfScopeRevisionIDs.
 func (w *World) with32(req SyncRequest, res SyncResult) SyncResult {
-	if !wusp.ProtocolAtLeast(w.Build().ProtocolVersion, 3, 2) || !wusp.ProtocolAtLeast(req.ClientProtocol, 1, 7) {
+	if !wusp.ProtocolAtLeast(w.scenario.Build.ProtocolVersion, 3, 2) || !wusp.ProtocolAtLeast(req.ClientProtocol, 1, 7) {
 		return res
 	}
 	res.DriverSyncNotNeeded = "true"
