@@ -139,7 +139,7 @@ func TestCloseEndsStreamsAndDelays(t *testing.T) {
 // The exported names are the built-in ones, and the UpdateID is 8862's.
 func TestExportedNamesResolve(t *testing.T) {
 	g := NewWithT(t)
-	for _, sc := range []string{wsustest.ScenarioSP1Office2003, wsustest.ScenarioRTMOffice2003, wsustest.ScenarioSP1KB954960, wsustest.ScenarioSP2, wsustest.ScenarioSP1Consistent} {
+	for _, sc := range []string{wsustest.ScenarioSP1Office2003, wsustest.ScenarioRTMOffice2003, wsustest.ScenarioRTMOffice2003Declined, wsustest.ScenarioSP1KB954960, wsustest.ScenarioSP2, wsustest.ScenarioSP1Consistent} {
 		srv := wsustest.NewServer(sc)
 		g.Expect(srv.Info().Scenario).To(Equal(sc))
 		srv.Close()
