@@ -386,9 +386,9 @@ func cut(w http.ResponseWriter, reset bool) {
 
 // writeTruncated promises the whole body and sends half: net/http closes a
 // connection whose handler wrote less than its Content-Length.
-func (s *Server) writeTruncated(w http.ResponseWriter, status int, body []byte) {
+func (s *Server) writeTruncated(w http.ResponseWriter, x *exchange, status int, body []byte) {
 	h := w.Header()
-	h["Content-Type"] = contentTypeXML
+	h["Content-Type"] = x.contentType()
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	_, _ = w.Write(body[:len(body)/2])
@@ -426,7 +426,7 @@ func (s *Server) writeDripped(w http.ResponseWriter, x *exchange, status int, bo
 	_ = rc.SetReadDeadline(time.Now().Add(total + writeGrace))
 	_ = rc.SetWriteDeadline(time.Now().Add(total + writeGrace))
 	h := w.Header()
-	h["Content-Type"] = contentTypeXML
+	h["Content-Type"] = x.contentType()
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	t := time.NewTicker(interval)

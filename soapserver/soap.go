@@ -289,7 +289,7 @@ func (s *Server) reply(w http.ResponseWriter, x *exchange, status int, body []by
 	if x.rule != nil {
 		switch x.rule.Transport {
 		case TransportTruncate:
-			s.writeTruncated(w, status, body)
+			s.writeTruncated(w, x, status, body)
 			return
 		case TransportDrip:
 			s.writeDripped(w, x, status, body)
@@ -303,10 +303,7 @@ func (s *Server) reply(w http.ResponseWriter, x *exchange, status int, body []by
 // transport has hung up on chunked replies.
 func (s *Server) writeXML(w http.ResponseWriter, x *exchange, status int, body []byte) {
 	h := w.Header()
-	h["Content-Type"] = contentTypeXML
-	if x.soap12 {
-		h["Content-Type"] = contentTypeSOAP12
-	}
+	h["Content-Type"] = x.contentType()
 	// The header value lives in the exchange: net/http reads it before
 	// ServeHTTP returns, and the exchange outlives that.
 	x.length[0] = strconv.Itoa(len(body))
@@ -319,6 +316,15 @@ var (
 	contentTypeXML    = []string{"text/xml; charset=utf-8"}
 	contentTypeSOAP12 = []string{"application/soap+xml; charset=utf-8"}
 )
+
+// contentType is the reply's Content-Type: SOAP 1.2's for a SOAP 1.2
+// exchange, as ASMX sent it.
+func (x *exchange) contentType() []string {
+	if x.soap12 {
+		return contentTypeSOAP12
+	}
+	return contentTypeXML
+}
 
 // logRequest writes an Info line per web-service call when
 // Config.LogRequests asks for it.
