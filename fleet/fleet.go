@@ -234,8 +234,19 @@ func (f *Fleet) check() error {
 		return errors.New("fleet: no mix of profiles")
 	case f.Rate < 0:
 		return fmt.Errorf("fleet: negative rate %g", f.Rate)
-	case f.HostPrefix != "" && !hostPrefixRE.MatchString(f.HostPrefix):
-		return fmt.Errorf("fleet: host prefix %q: give a letter, then up to 39 letters, digits or hyphens", f.HostPrefix)
+	case f.HostPrefix != "":
+		if err := CheckHostPrefix(f.HostPrefix); err != nil {
+			return fmt.Errorf("fleet: %w", err)
+		}
+	}
+	return nil
+}
+
+// CheckHostPrefix refuses a host prefix that would not make a DNS label
+// and a plain directory name.
+func CheckHostPrefix(prefix string) error {
+	if !hostPrefixRE.MatchString(prefix) {
+		return fmt.Errorf("host prefix %q: give a letter, then up to 39 letters, digits or hyphens", prefix)
 	}
 	return nil
 }
