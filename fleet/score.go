@@ -4,8 +4,9 @@ package fleet
 const (
 	TruthAffected    = "affected"     // the machine met 954960
 	TruthNotAffected = "not-affected" // the machine's cycle ended otherwise
-	// TruthUnknown is a machine whose cycle was cancelled or could not
-	// run: its log is partial, so no verdict about it is right or wrong.
+	// TruthUnknown is a machine whose cycle was cancelled before it met
+	// a fault, or could not run: its log is partial, so no verdict about
+	// it is right or wrong.
 	TruthUnknown = "unknown"
 	// TruthMissing is a host a detector gave a verdict on that the ground
 	// truth does not list.
@@ -62,10 +63,12 @@ func (gt *GroundTruth) Score(verdicts map[string]string) Score {
 			v = VerdictNoLog
 		}
 		switch {
+		case m.Affected:
+			// Met the fault, even if the fleet was stopped while the
+			// cycle went on to report it.
+			count(TruthAffected, v)
 		case m.Outcome == OutcomeCancelled || m.Outcome == OutcomeError:
 			count(TruthUnknown, v)
-		case m.Affected:
-			count(TruthAffected, v)
 		default:
 			count(TruthNotAffected, v)
 		}
