@@ -36,6 +36,11 @@ type Config struct {
 	MaxRequestBytes int64
 	// MaxDepth bounds XML nesting; zero means wusp.DefaultMaxDepth.
 	MaxDepth int
+	// MaxInflightBytes bounds the memory requests of 64 KiB and more may
+	// hold together while they are read and parsed (each counts ten times
+	// its length); one that finds no room within 10 s gets a ServerBusy
+	// fault. Zero means DefaultMaxInflightBytes.
+	MaxInflightBytes int64
 	// Logger receives one debug record per exchange and errors; nil
 	// discards.
 	Logger *slog.Logger
@@ -127,6 +132,8 @@ type Server struct {
 	nextRule int // guarded by mu
 	journal  *journal
 	events   *broker
+	// inflight bounds the memory of large requests being parsed.
+	inflight *inflight
 	// done is closed by Close: event streams and injected delays end.
 	done      chan struct{}
 	closeOnce sync.Once
@@ -161,6 +168,12 @@ func New(world *scenarios.World, cfg Config) (*Server, error) {
 	if cfg.MaxDepth == 0 {
 		cfg.MaxDepth = wusp.DefaultMaxDepth
 	}
+	if cfg.MaxInflightBytes < 0 {
+		return nil, fmt.Errorf("in-flight bytes %d: must not be negative", cfg.MaxInflightBytes)
+	}
+	if cfg.MaxInflightBytes == 0 {
+		cfg.MaxInflightBytes = DefaultMaxInflightBytes
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -184,7 +197,7 @@ func New(world *scenarios.World, cfg Config) (*Server, error) {
 	if cfg.JournalBytes == 0 {
 		cfg.JournalBytes = DefaultJournalBytes
 	}
-	s := &Server{cfg: cfg, sealer: sl, log: log, journal: newJournal(cfg.JournalSize, cfg.JournalBytes), events: newBroker(), done: make(chan struct{}),
+	s := &Server{cfg: cfg, sealer: sl, log: log, journal: newJournal(cfg.JournalSize, cfg.JournalBytes), events: newBroker(), inflight: newInflight(cfg.MaxInflightBytes), done: make(chan struct{}),
 		debug: log.Enabled(context.Background(), slog.LevelDebug)}
 	for i := range s.threads {
 		s.threads[i] = "w3wp." + strconv.Itoa(i+1)

@@ -6,6 +6,7 @@
 //	wsusmock scenarios           list the built-in scenarios
 //	wsusmock admin COMMAND       control a running server through its admin API
 //	wsusmock client [flags]      run a simulated WUA 7.x detection cycle
+//	wsusmock fleet [flags]       run many simulated machines, with their logs and ground truth
 //	wsusmock detect [flags] FILE run the reference detector over logs or a live server
 //	wsusmock load [flags]        send a bounded load and report its cost
 //	wsusmock version             print the binary's version
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runAdmin(ctx, rest, stdout, stderr)
 	case "client":
 		err = runClient(ctx, rest, stdout, stderr)
+	case "fleet":
+		err = runFleet(ctx, rest, stdout, stderr)
 	case "detect":
 		return runDetect(ctx, rest, stdout, stderr)
 	case "version":
@@ -107,6 +110,7 @@ commands:
   load        send a bounded load to a server on loopback and report its cost
   floor       serve fixed bytes for any request: what load runs compare the server with
   client      run a simulated Windows Update Agent detection cycle against a server
+  fleet       run many simulated machines against a server; write their logs and ground truth
   detect      look for advisory 954960 in client and server logs, or probe a server
   admin       control a running server: hotfix, approvals, scenario, faults, journal
   version     print the version of this binary
