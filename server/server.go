@@ -62,6 +62,11 @@ type Server struct {
 	// Admin holds the admin API's access rules. The host of Addr is added
 	// to Admin.Hosts.
 	Admin admin.Access
+	// Listener, when set, is served instead of listening on Addr, so a
+	// caller can bind before it creates anything else (a log file) and
+	// fail without leaving it behind. Addr's host still names the admin
+	// API. Close closes it.
+	Listener net.Listener
 	// TLS, when set, serves HTTPS.
 	TLS *tls.Config
 	// Timeouts of the listener; zero means the Default… values, and for
@@ -98,10 +103,12 @@ func (s *Server) Open() error {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		soap.Close()
-		return err
+	ln := s.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", addr); err != nil {
+			soap.Close()
+			return err
+		}
 	}
 	s.scheme = "http"
 	if s.TLS != nil {

@@ -71,6 +71,11 @@ type Config struct {
 	// under /selfupdate/ (a copy of a WSUS install's Selfupdate folder);
 	// nil serves a placeholder wuident.cab only.
 	SelfUpdate fs.FS
+	// SelfUpdateSource names where the self-update files come from in the
+	// body of a 404 for a file that is not there, so the user learns what
+	// to supply (e.g. "--selfupdate-dir /srv/Selfupdate"); empty means a
+	// generic description.
+	SelfUpdateSource string
 }
 
 const (

@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/wsusmock/wsusmock/admin"
@@ -50,6 +52,7 @@ type serveOptions struct {
 	logMaxMiB      int
 	logBackups     int
 	installRoot    string
+	selfUpdateDir  string
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -75,6 +78,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.journalSize, "journal-size", soapserver.DefaultJournalSize, "exchanges the journal (/__admin/journal) keeps; older ones are dropped and counted")
 	fs.Int64Var(&o.journalBytes, "journal-bytes", soapserver.DefaultJournalBytes, "bytes of memory the journal's entries may take; the oldest are dropped and counted beyond it")
 	fs.StringVar(&o.installRoot, "install-root", "", "write a WSUS installation's files under this directory, as if it were %ProgramFiles%: the Client.dll whose file version remediation tools read (3.1.6001.66 once KB954960 is in) and registry.reg; rewritten on every change")
+	fs.StringVar(&o.selfUpdateDir, "selfupdate-dir", "", "serve /selfupdate/ from this directory, a copy of a WSUS install's Selfupdate folder (a real agent checks its signed wuident.cab before every scan); default: a placeholder wuident.cab only")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -121,7 +125,26 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	cfg := soapserver.Config{FaultStatus: o.faultStatus, CookieKey: []byte(o.cookieKey), CookieLifetime: o.cookieLife, Logger: logger,
-		JournalSize: o.journalSize, JournalBytes: o.journalBytes}
+		JournalSize: o.journalSize, JournalBytes: o.journalBytes,
+		SelfUpdateSource: "the placeholder self-update directory, which holds wuident.cab only; serve a WSUS Selfupdate folder with --selfupdate-dir DIR"}
+	if o.selfUpdateDir != "" {
+		if err := checkDir(o.selfUpdateDir); err != nil {
+			return usageError{"--selfupdate-dir: " + err.Error()}
+		}
+		cfg.SelfUpdate, cfg.SelfUpdateSource = os.DirFS(o.selfUpdateDir), "--selfupdate-dir "+o.selfUpdateDir
+	}
+	tlsConfig, err := o.tls()
+	if err != nil {
+		return err
+	}
+
+	// Bind before any file is created: a port already taken must not
+	// leave an empty server log behind or truncate a running server's.
+	ln, err := listen(o.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // a no-op once the server has closed it
 	if o.serverLog != "" {
 		f, err := openServerLog(o.serverLog, o.logMaxMiB, o.logBackups)
 		if err != nil {
@@ -139,11 +162,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if o.installRoot != "" {
 		cfg.OnChange = installRootWriter(o.installRoot, logger)
 	}
-	tlsConfig, err := o.tls()
-	if err != nil {
-		return err
-	}
-	srv := &server.Server{Addr: o.addr, World: world, Config: cfg, TLS: tlsConfig,
+	srv := &server.Server{Addr: o.addr, Listener: ln, World: world, Config: cfg, TLS: tlsConfig,
 		Admin: admin.Access{Token: token, Hosts: o.adminHosts}}
 	if err := srv.Open(); err != nil {
 		return err
@@ -159,6 +178,32 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	logger.Info("shutting down")
 	return srv.Close()
+}
+
+// listen binds the serve address. A port in use is the first thing a user
+// running two servers meets, so its message says so plainly and names the
+// way out.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("cannot listen on %s: address already in use\n  is another \"wsusmock serve\" running? stop it, or pick a free port with --addr 127.0.0.1:0 (the chosen port is logged as addr=)", addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// checkDir says why dir cannot be served, if it cannot.
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	return nil
 }
 
 // token is the admin token: from the flag, the file, or the environment.

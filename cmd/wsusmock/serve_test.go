@@ -199,3 +199,63 @@ func TestServeAdminTokenFile(t *testing.T) {
 		t.Errorf("both token flags: exit %d, want %d (%s)", code, exitUsage, &stderr)
 	}
 }
+
+// A second serve on a port already taken fails at once, says why and how
+// to get a free port, and leaves no output file behind: the bind comes
+// before the server log and the install root are created.
+func TestServePortInUseCreatesNothing(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	dir := t.TempDir()
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--addr", taken.Addr().String(),
+		"--server-log", filepath.Join(dir, "SoftwareDistribution.log"), "--install-root", filepath.Join(dir, "root")}, io.Discard, &stderr)
+	if code != exitError {
+		t.Errorf("exit %d, want %d", code, exitError)
+	}
+	for _, want := range []string{"cannot listen on " + taken.Addr().String() + ": address already in use", "--addr 127.0.0.1:0"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, &stderr)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("files left behind by a serve that could not bind: %v", entries)
+	}
+}
+
+// --selfupdate-dir serves the user's Selfupdate folder; a file it lacks is
+// a 404 whose body names the flag and the directory. A directory that is
+// not there is a usage error at start, not a 404 on every scan.
+func TestServeSelfUpdateDir(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "wuident.cab"), []byte("MSCF from the user"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := startServe(t, "--selfupdate-dir", dir)
+	get := func(path string) (int, string) {
+		t.Helper()
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/selfupdate/wuident.cab"); code != http.StatusOK || body != "MSCF from the user" {
+		t.Errorf("wuident.cab: %d %q", code, body)
+	}
+	if code, body := get("/selfupdate/WSUS3/x86/Other/wsus3setup.cab"); code != http.StatusNotFound || !strings.Contains(body, "--selfupdate-dir "+dir) {
+		t.Errorf("missing file: %d %q, want 404 naming --selfupdate-dir %s", code, body, dir)
+	}
+
+	var stderr bytes.Buffer
+	missing := filepath.Join(dir, "nope")
+	if code := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--selfupdate-dir", missing}, io.Discard, &stderr); code != exitUsage ||
+		!strings.Contains(stderr.String(), "--selfupdate-dir: stat "+missing) {
+		t.Errorf("missing directory: exit %d, want %d:\n%s", code, exitUsage, &stderr)
+	}
+}
