@@ -51,7 +51,7 @@ func (p *probeList) Set(s string) error { *p = append(*p, s); return nil }
 func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("detect", "detect [--json] [--probe URL]... [FILE|-]...", stderr)
 	usage := fs.Usage
-	fs.Usage = func() { fmt.Fprint(stderr, detectHelp); usage() }
+	fs.Usage = func() { fmt.Fprint(fs.Output(), detectHelp); usage() }
 	asJSON := fs.Bool("json", false, "print the reports as a JSON array")
 	var probes probeList
 	fs.Var(&probes, "probe", "run a simulated Office 2003 client (xp-sp3-office2003) against the WSUS server at `URL` and analyse its log; repeatable")
@@ -65,8 +65,10 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			err = checkServerURL("--probe", p)
 		}
 	}
+	var help helpRequest
 	switch {
-	case errors.Is(err, flag.ErrHelp):
+	case errors.As(err, &help):
+		fmt.Fprint(stdout, help.text)
 		return exitOK
 	case err != nil:
 		fmt.Fprintln(stderr, "wsusmock:", err)
@@ -147,7 +149,7 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) int
 func parseDetectArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var files []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parseOnce(fs, args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, err
 			}
