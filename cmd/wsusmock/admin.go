@@ -56,12 +56,14 @@ type adminOptions struct {
 	server string
 	token  string
 	text   bool
+	tls    tlsFlags
 }
 
 func (o *adminOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.server, "server", o.server, "URL of the wsusmock server (default $"+adminServerEnv+", else http://127.0.0.1:8530)")
 	fs.StringVar(&o.token, "token", o.token, "admin bearer token (default $"+adminTokenEnv+")")
 	fs.BoolVar(&o.text, "text", o.text, "print short human-readable lines instead of JSON")
+	o.tls.register(fs)
 }
 
 func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -122,6 +124,9 @@ func (c *adminClient) api() (*admin.Client, error) {
 	cl, err := admin.NewClient(server, cmp.Or(c.opts.token, os.Getenv(adminTokenEnv)))
 	if err != nil {
 		return nil, usageError{fmt.Sprintf("--server %q: not an http(s) URL", server)}
+	}
+	if cl.HTTPClient, err = c.opts.tls.httpClient(); err != nil {
+		return nil, err
 	}
 	return cl, nil
 }

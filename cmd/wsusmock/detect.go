@@ -7,10 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 
 	"github.com/wsusmock/wsusmock/detect"
+	"github.com/wsusmock/wsusmock/wuaclient"
 )
 
 // Exit statuses of "wsusmock detect", besides exitOK, exitError and
@@ -53,6 +55,8 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	usage := fs.Usage
 	fs.Usage = func() { fmt.Fprint(fs.Output(), detectHelp); usage() }
 	asJSON := fs.Bool("json", false, "print the reports as a JSON array")
+	var tlsf tlsFlags
+	tlsf.register(fs)
 	var probes probeList
 	fs.Var(&probes, "probe", "run a simulated Office 2003 client (xp-sp3-office2003) against the WSUS server at `URL` and analyse its log; repeatable")
 
@@ -92,8 +96,13 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			reports = append(reports, rep)
 		}
 	}
+	hc, err := tlsf.httpClient()
+	if err != nil {
+		fmt.Fprintln(stderr, "wsusmock:", err)
+		return exitUsage
+	}
 	for _, url := range probes {
-		rep, err := detect.Probe(ctx, url)
+		rep, err := probe(ctx, url, hc)
 		var ue *detect.UnreachableError
 		if errors.As(err, &ue) {
 			fail(unreachableError{url, ue.Err})
@@ -228,4 +237,17 @@ func writeReport(w io.Writer, r detect.Report) {
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
+}
+
+// probe is detect.Probe, through hc when the TLS flags gave one.
+func probe(ctx context.Context, url string, hc *http.Client) (detect.Report, error) {
+	if hc == nil {
+		return detect.Probe(ctx, url)
+	}
+	profile, err := wuaclient.BuiltinProfile(detect.ProbeProfile)
+	if err != nil {
+		return detect.Report{}, err
+	}
+	defer hc.CloseIdleConnections()
+	return detect.ProbeWith(ctx, &wuaclient.Client{ServerURL: url, Profile: profile, HTTP: hc})
 }

@@ -30,6 +30,8 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	requests := fs.Int("requests", 20000, "number of requests to send (the run stops at whichever of -requests and -duration comes first)")
 	concurrency := fs.Int("concurrency", 8, "concurrent connections")
 	duration := fs.Duration("duration", 30*time.Second, "upper bound on the run's length")
+	var tlsf tlsFlags
+	tlsf.register(fs)
 	pid := fs.Int("server-pid", 0, "PID of the server process, to report its CPU time per request and its resident memory (Linux /proc)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -43,7 +45,11 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *requests <= 0 || *concurrency <= 0 || *duration <= 0 {
 		return usageError{"-requests, -concurrency and -duration must be positive"}
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *concurrency}, Timeout: 10 * time.Second}
+	tr, err := tlsf.transport(&http.Transport{MaxIdleConnsPerHost: *concurrency})
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	target, err := prepareLoad(client, strings.TrimRight(*server, "/"), *op)
 	if ue := (*url.Error)(nil); errors.As(err, &ue) {
 		return unreachableError{*server, ue.Err}

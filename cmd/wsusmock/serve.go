@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -41,6 +43,7 @@ type serveOptions struct {
 	tlsCert        string
 	tlsKey         string
 	tlsSelfSigned  bool
+	tlsCertOut     string
 	serverLog      string
 	logLang        string
 	verbose        bool
@@ -67,6 +70,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (needs -tls-key)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key for -tls-cert")
 	fs.BoolVar(&o.tlsSelfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate made at start (for port 8531 experiments)")
+	fs.StringVar(&o.tlsCertOut, "tls-cert-out", "", "with -tls-self-signed, write the certificate (PEM) to this file for clients to trust (client/admin/detect/load/healthcheck --ca-cert FILE); default: wsusmock-cert.pem in the system's temporary directory, as logged")
 	fs.StringVar(&o.serverLog, "server-log", "", "write a WSUS SoftwareDistribution.log to this file")
 	fs.IntVar(&o.logMaxMiB, "server-log-max-size", 0, "rotate -server-log when it would pass this many MiB (0: never)")
 	fs.IntVar(&o.logBackups, "server-log-backups", defaultServerLogBackups, "rotated server logs to keep with -server-log-max-size (0: all)")
@@ -90,6 +94,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if o.tlsSelfSigned && o.tlsCert != "" {
 		return usageError{"-tls-self-signed and -tls-cert exclude each other"}
+	}
+	if o.tlsCertOut != "" && !o.tlsSelfSigned {
+		return usageError{"-tls-cert-out goes with -tls-self-signed"}
 	}
 	if o.journalSize < 1 {
 		return usageError{fmt.Sprintf("-journal-size %d: must be at least 1", o.journalSize)}
@@ -161,6 +168,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if o.installRoot != "" {
 		cfg.OnChange = installRootWriter(o.installRoot, logger)
+	}
+	if o.tlsSelfSigned {
+		file := cmp.Or(o.tlsCertOut, filepath.Join(os.TempDir(), "wsusmock-cert.pem"))
+		if err := writeCertPEM(file, tlsConfig.Certificates[0]); err != nil {
+			return err
+		}
+		logger.Info("self-signed certificate written; trust it with --ca-cert", "file", file)
 	}
 	srv := &server.Server{Addr: o.addr, Listener: ln, World: world, Config: cfg, TLS: tlsConfig,
 		Admin: admin.Access{Token: token, Hosts: o.adminHosts}}
@@ -287,6 +301,16 @@ func (o serveOptions) tls() (*tls.Config, error) {
 		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 	}
 	return nil, nil
+}
+
+// writeCertPEM writes cert's leaf to file in PEM, for clients to trust. It
+// is public, so it is readable by all.
+func writeCertPEM(file string, cert tls.Certificate) error {
+	b := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		return fmt.Errorf("--tls-cert-out: %w", err)
+	}
+	return nil
 }
 
 // selfSigned makes a certificate for localhost and the loopback addresses.

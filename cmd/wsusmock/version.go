@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -28,6 +29,8 @@ func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs := newFlagSet("healthcheck", "healthcheck [--server URL]", stderr)
 	server := fs.String("server", defaultServerURL, "server root URL")
 	timeout := fs.Duration("timeout", 3*time.Second, "give up after this long")
+	var tlsf tlsFlags
+	tlsf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -40,7 +43,11 @@ func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	hc, err := tlsf.httpClient()
+	if err != nil {
+		return err
+	}
+	resp, err := cmp.Or(hc, http.DefaultClient).Do(req)
 	if err != nil {
 		return unreachableError{*server, err}
 	}
