@@ -47,6 +47,7 @@ type serveOptions struct {
 	serverLog      string
 	logLang        string
 	verbose        bool
+	logFormat      string
 	adminToken     string
 	adminTokenFile string
 	adminHosts     hostList
@@ -75,6 +76,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.logMaxMiB, "server-log-max-size", 0, "rotate -server-log when it would pass this many MiB (0: never)")
 	fs.IntVar(&o.logBackups, "server-log-backups", defaultServerLogBackups, "rotated server logs to keep with -server-log-max-size (0: all)")
 	fs.StringVar(&o.logLang, "log-lang", "en", "language of -server-log: en, or nl as advisory 954960's Dutch copy shows it")
+	fs.StringVar(&o.logFormat, "log-format", "text", "format of serve's own log on standard error: text (key=value) or json (one object a line, for a log collector); the -server-log file keeps WSUS's format")
 	fs.BoolVar(&o.verbose, "v", false, "log every exchange, and a request line per call in the server log")
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API (/__admin/) demands from every caller; without one it answers loopback callers only (default: $"+adminTokenEnv+"; a token on the command line shows in ps, prefer -admin-token-file)")
 	fs.StringVar(&o.adminTokenFile, "admin-token-file", "", "read the admin bearer token from this file (its first line)")
@@ -120,7 +122,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if o.verbose {
 		level = slog.LevelDebug
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var handler slog.Handler
+	switch opts := (&slog.HandlerOptions{Level: level}); o.logFormat {
+	case "text":
+		handler = slog.NewTextHandler(stderr, opts)
+	case "json":
+		handler = slog.NewJSONHandler(stderr, opts)
+	default:
+		return usageError{fmt.Sprintf("-log-format %q: must be text or json", o.logFormat)}
+	}
+	logger := slog.New(handler)
 
 	sc, err := loadScenario(o.scenario, o.scenarioFile)
 	if err != nil {

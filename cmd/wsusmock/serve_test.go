@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -257,5 +258,35 @@ func TestServeSelfUpdateDir(t *testing.T) {
 	if code := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--selfupdate-dir", missing}, io.Discard, &stderr); code != exitUsage ||
 		!strings.Contains(stderr.String(), "--selfupdate-dir: stat "+missing) {
 		t.Errorf("missing directory: exit %d, want %d:\n%s", code, exitUsage, &stderr)
+	}
+}
+
+// --log-format json makes serve's own log one JSON object a line, with
+// the listen address as a field a log collector can read.
+func TestServeLogFormatJSON(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := gbytes.NewBuffer()
+	exit := make(chan int, 1)
+	go func() { exit <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, io.Discard, stderr) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !bytes.Contains(stderr.Contents(), []byte("wsusmock listening")) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if code := <-exit; code != exitOK {
+		t.Fatalf("exit %d:\n%s", code, stderr.Contents())
+	}
+	first, _, _ := bytes.Cut(stderr.Contents(), []byte("\n"))
+	var line struct{ Level, Msg, Addr, Scenario string }
+	if err := json.Unmarshal(first, &line); err != nil {
+		t.Fatalf("not a JSON line: %q: %v", first, err)
+	}
+	if line.Level != "INFO" || line.Msg != "wsusmock listening" || !strings.HasPrefix(line.Addr, "127.0.0.1:") || line.Scenario != "sp1-office2003" {
+		t.Errorf("first line: %+v", line)
+	}
+
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "--log-format", "xml"}, io.Discard, &out); code != exitUsage || !strings.Contains(out.String(), "must be text or json") {
+		t.Errorf("--log-format xml: exit %d: %s", code, &out)
 	}
 }
