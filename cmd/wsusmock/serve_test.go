@@ -267,7 +267,9 @@ func TestServeLogFormatJSON(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr := gbytes.NewBuffer()
 	exit := make(chan int, 1)
-	go func() { exit <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, io.Discard, stderr) }()
+	go func() {
+		exit <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, io.Discard, stderr)
+	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for !bytes.Contains(stderr.Contents(), []byte("wsusmock listening")) && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
