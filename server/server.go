@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/wsusmock/wsusmock/admin"
+	"github.com/wsusmock/wsusmock/metrics"
 	"github.com/wsusmock/wsusmock/scenarios"
 	"github.com/wsusmock/wsusmock/soapserver"
 )
@@ -67,6 +68,9 @@ type Server struct {
 	// fail without leaving it behind. Addr's host still names the admin
 	// API. Close closes it.
 	Listener net.Listener
+	// Metrics, when set, counts the exchanges and is served at
+	// metrics.Path (/metrics).
+	Metrics *metrics.Metrics
 	// TLS, when set, serves HTTPS.
 	TLS *tls.Config
 	// Timeouts of the listener; zero means the Default… values, and for
@@ -95,7 +99,11 @@ func (s *Server) Open() error {
 	if s.World == nil {
 		return errors.New("server: no world to serve")
 	}
-	soap, err := soapserver.New(s.World, s.Config)
+	cfg := s.Config
+	if s.Metrics != nil {
+		cfg.Observe = observeBoth(cfg.Observe, s.Metrics.Observe)
+	}
+	soap, err := soapserver.New(s.World, cfg)
 	if err != nil {
 		return err
 	}
@@ -125,8 +133,13 @@ func (s *Server) Open() error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	handler := Handler(soap, admin.NewHandler(s.Control, access))
+	if s.Metrics != nil {
+		s.Metrics.JournalDropped(soap.JournalDropped)
+		handler = withMetrics(handler, s.Metrics.Handler())
+	}
 	s.hs = &http.Server{
-		Handler:           Handler(soap, admin.NewHandler(s.Control, access)),
+		Handler:           handler,
 		ReadHeaderTimeout: cmp.Or(s.ReadHeaderTimeout, DefaultReadHeaderTimeout),
 		ReadTimeout:       cmp.Or(s.ReadTimeout, DefaultReadTimeout),
 		WriteTimeout:      cmp.Or(s.WriteTimeout, cmp.Or(s.ReadTimeout, DefaultReadTimeout)+writeGrace),
@@ -153,6 +166,25 @@ func Handler(soap *soapserver.Server, adm *admin.Handler) http.Handler {
 		}
 		soap.ServeHTTP(w, r)
 	})
+}
+
+// withMetrics serves metrics.Path from m and everything else from h.
+func withMetrics(h, m http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == metrics.Path {
+			m.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// observeBoth calls a, when set, then b.
+func observeBoth(a, b func(*soapserver.JournalEntry)) func(*soapserver.JournalEntry) {
+	if a == nil {
+		return b
+	}
+	return func(e *soapserver.JournalEntry) { a(e); b(e) }
 }
 
 // ListenAddr is the address the server listens on, e.g. 127.0.0.1:49152.

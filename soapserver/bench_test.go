@@ -73,8 +73,12 @@ func mustDecode(b *testing.B, rec *httptest.ResponseRecorder, op wusp.Operation,
 
 // BenchmarkSyncUpdatesFault is the KB954960 failure: an Office 2003 client's
 // third SyncUpdates on the default scenario.
-func BenchmarkSyncUpdatesFault(b *testing.B) {
-	s := newTestServer(b, scenarios.DefaultScenario, Config{})
+// BenchmarkSyncUpdatesFaultMetrics (metrics_bench_test.go) is the same
+// with Prometheus counting every exchange.
+func BenchmarkSyncUpdatesFault(b *testing.B) { benchSyncUpdatesFault(b, Config{}) }
+
+func benchSyncUpdatesFault(b *testing.B, cfg Config) {
+	s := newTestServer(b, scenarios.DefaultScenario, cfg)
 	req := officeClientAtRound3(b, s)
 	body := wusp.MarshalRequest(wusp.OpSyncUpdates, req)
 	if rec := soapCall(s, wusp.OpSyncUpdates, req); !bytes.Contains(rec.Body.Bytes(), []byte("InternalServerError")) {

@@ -76,6 +76,11 @@ type Config struct {
 	// to supply (e.g. "--selfupdate-dir /srv/Selfupdate"); empty means a
 	// generic description.
 	SelfUpdateSource string
+	// Observe, when set, is called with every exchange once it is
+	// journaled, on the goroutine that served it, so that counters
+	// (package metrics) follow the journal without reading it. The entry
+	// must not be modified; Observe must be quick.
+	Observe func(*JournalEntry)
 }
 
 const (

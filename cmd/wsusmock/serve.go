@@ -25,6 +25,7 @@ import (
 
 	"github.com/wsusmock/wsusmock/admin"
 	"github.com/wsusmock/wsusmock/installroot"
+	"github.com/wsusmock/wsusmock/metrics"
 	"github.com/wsusmock/wsusmock/scenarios"
 	"github.com/wsusmock/wsusmock/server"
 	"github.com/wsusmock/wsusmock/soapserver"
@@ -48,6 +49,7 @@ type serveOptions struct {
 	logLang        string
 	verbose        bool
 	logFormat      string
+	metrics        bool
 	adminToken     string
 	adminTokenFile string
 	adminHosts     hostList
@@ -77,6 +79,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.logBackups, "server-log-backups", defaultServerLogBackups, "rotated server logs to keep with -server-log-max-size (0: all)")
 	fs.StringVar(&o.logLang, "log-lang", "en", "language of -server-log: en, or nl as advisory 954960's Dutch copy shows it")
 	fs.StringVar(&o.logFormat, "log-format", "text", "format of serve's own log on standard error: text (key=value) or json (one object a line, for a log collector); the -server-log file keeps WSUS's format")
+	fs.BoolVar(&o.metrics, "metrics", true, "serve Prometheus metrics at /metrics: exchanges by operation, ErrorCode and injected rule, latency, journal drops, process CPU and memory")
 	fs.BoolVar(&o.verbose, "v", false, "log every exchange, and a request line per call in the server log")
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API (/__admin/) demands from every caller; without one it answers loopback callers only (default: $"+adminTokenEnv+"; a token on the command line shows in ps, prefer -admin-token-file)")
 	fs.StringVar(&o.adminTokenFile, "admin-token-file", "", "read the admin bearer token from this file (its first line)")
@@ -187,7 +190,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		logger.Info("self-signed certificate written; trust it with --ca-cert", "file", file)
 	}
-	srv := &server.Server{Addr: o.addr, Listener: ln, World: world, Config: cfg, TLS: tlsConfig,
+	var m *metrics.Metrics
+	if o.metrics {
+		m = metrics.New()
+	}
+	srv := &server.Server{Addr: o.addr, Listener: ln, World: world, Config: cfg, TLS: tlsConfig, Metrics: m,
 		Admin: admin.Access{Token: token, Hosts: o.adminHosts}}
 	if err := srv.Open(); err != nil {
 		return err
