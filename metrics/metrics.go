@@ -17,8 +17,10 @@
 package metrics
 
 import (
+	"maps"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,9 +44,11 @@ type Metrics struct {
 	exchanges *prometheus.CounterVec
 	latency   *prometheus.HistogramVec
 
+	// series maps each label combination seen to its children. Readers
+	// load the map without a lock; a new combination (rare: they are
+	// bounded by the operations, ErrorCodes and rules) copies it under mu.
+	series atomic.Pointer[map[key]*series]
 	mu     sync.Mutex
-	series sync.Map // key → *series
-	count  int      // entries in series, guarded by mu
 }
 
 // key is a label combination of the exchange counter.
@@ -71,6 +75,7 @@ func New() *Metrics {
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"operation"}),
 	}
+	m.series.Store(&map[key]*series{})
 	m.reg.MustRegister(m.exchanges, m.latency,
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector())
@@ -96,29 +101,29 @@ func (m *Metrics) Observe(e *soapserver.JournalEntry) {
 
 // resolve returns the children of k, resolving them on its first use.
 func (m *Metrics) resolve(k key) *series {
-	if s, ok := m.series.Load(k); ok {
-		return s.(*series)
+	if s, ok := (*m.series.Load())[k]; ok {
+		return s
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if s, ok := m.series.Load(k); ok {
-		return s.(*series)
+	known := *m.series.Load()
+	if s, ok := known[k]; ok {
+		return s
 	}
-	stored := k
-	if m.count >= maxSeries {
-		k = key{"other", "other", "other"}
-		if s, ok := m.series.Load(k); ok {
-			return s.(*series)
-		}
+	labels := k
+	if len(known) >= maxSeries {
+		labels = key{"other", "other", "other"}
 	}
 	s := &series{
-		exchanges: m.exchanges.WithLabelValues(k.operation, k.errorCode, k.injected),
-		latency:   m.latency.WithLabelValues(k.operation),
+		exchanges: m.exchanges.WithLabelValues(labels.operation, labels.errorCode, labels.injected),
+		latency:   m.latency.WithLabelValues(labels.operation),
 	}
-	if k == stored {
-		m.count++
+	if labels == k {
+		next := make(map[key]*series, len(known)+1)
+		maps.Copy(next, known)
+		next[k] = s
+		m.series.Store(&next)
 	}
-	m.series.Store(k, s)
 	return s
 }
 

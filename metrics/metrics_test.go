@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -70,7 +71,6 @@ func TestMetricsAfterAClientRun(t *testing.T) {
 	}
 }
 
-
 func grep(body, prefix string) string {
 	var out []string
 	for _, l := range strings.Split(body, "\n") {
@@ -92,4 +92,23 @@ func BenchmarkObserve(b *testing.B) {
 			m.Observe(e)
 		}
 	})
+}
+
+// Label values come from outside (rule IDs, SOAP faultstrings), so the
+// series are bounded: past a thousand combinations, exchanges are counted
+// under "other" and none is lost.
+func TestSeriesAreBounded(t *testing.T) {
+	m := metrics.New()
+	for i := range 1100 {
+		m.Observe(&soapserver.JournalEntry{Operation: "GetConfig", Injected: "f" + strconv.Itoa(i)})
+	}
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, metrics.Path, nil))
+	body := rec.Body.String()
+	if n := strings.Count(body, "\nwsusmock_exchanges_total{"); n != 1001 {
+		t.Errorf("%d series, want 1000 and other", n)
+	}
+	if !strings.Contains(body, `wsusmock_exchanges_total{error_code="other",injected="other",operation="other"} 100`) {
+		t.Errorf("no other series with 100:\n%s", grep(body, `wsusmock_exchanges_total{error_code="other"`))
+	}
 }
