@@ -292,3 +292,44 @@ func TestServeLogFormatJSON(t *testing.T) {
 		t.Errorf("--log-format xml: exit %d: %s", code, &out)
 	}
 }
+
+// serve answers /metrics with per-operation counters after a client run,
+// and load reads the server's CPU and memory from it without --server-pid.
+// --metrics=false turns both off.
+func TestServeMetricsAndLoad(t *testing.T) {
+	addr, _ := startServe(t)
+	url := "http://" + addr
+	if code := run(context.Background(), []string{"client", "--server", url, "--profile", "xp-sp3-office2003", "--quiet"}, io.Discard, io.Discard); code != exitCycleFailed {
+		t.Fatalf("client: exit %d, want %d", code, exitCycleFailed)
+	}
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := `wsusmock_exchanges_total{error_code="InternalServerError",injected="",operation="SyncUpdates"} 1`; !strings.Contains(string(body), want) {
+		t.Errorf("/metrics lacks %q", want)
+	}
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"load", "--server", url, "--requests", "50", "--concurrency", "2"}, &out, io.Discard); code != exitOK {
+		t.Fatalf("load: exit %d", code)
+	}
+	if !regexp.MustCompile(`server_cpu=\S+ server_cpu_per_request=\S+µs server_rss=\d+\.\dMB \(from /metrics\)`).MatchString(out.String()) {
+		t.Errorf("load does not report the server's figures from /metrics:\n%s", &out)
+	}
+
+	off, _ := startServe(t, "--metrics=false")
+	resp, err = http.Get("http://" + off + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("--metrics=false: /metrics answered %s, want 404", resp.Status)
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"load", "--server", "http://" + off, "--requests", "50", "--concurrency", "2"}, &out, io.Discard); code != exitOK || strings.Contains(out.String(), "server_cpu") {
+		t.Errorf("load without metrics: exit %d:\n%s", code, &out)
+	}
+}
