@@ -30,7 +30,7 @@ import (
 	"github.com/wsusmock/wsusmock/soapserver"
 )
 
-// Path is where a server serves its metrics.
+// Path is where a server serves its metrics (server.MetricsPath).
 const Path = "/metrics"
 
 // maxSeries bounds the label combinations of the exchange counter. Fault

@@ -28,7 +28,6 @@ import (
 	"time"
 
 	"github.com/wsusmock/wsusmock/admin"
-	"github.com/wsusmock/wsusmock/metrics"
 	"github.com/wsusmock/wsusmock/scenarios"
 	"github.com/wsusmock/wsusmock/soapserver"
 )
@@ -69,8 +68,8 @@ type Server struct {
 	// API. Close closes it.
 	Listener net.Listener
 	// Metrics, when set, counts the exchanges and is served at
-	// metrics.Path (/metrics).
-	Metrics *metrics.Metrics
+	// MetricsPath (package metrics has one for Prometheus).
+	Metrics Metrics
 	// TLS, when set, serves HTTPS.
 	TLS *tls.Config
 	// Timeouts of the listener; zero means the Default… values, and for
@@ -168,10 +167,23 @@ func Handler(soap *soapserver.Server, adm *admin.Handler) http.Handler {
 	})
 }
 
-// withMetrics serves metrics.Path from m and everything else from h.
+// MetricsPath is where a server with Metrics serves them.
+const MetricsPath = "/metrics"
+
+// Metrics is what a server needs of a metrics registry (*metrics.Metrics):
+// it sees every exchange, reads the journal's drops, and serves itself.
+// An interface, so that the server, and the test kit with it, do not
+// depend on a metrics library.
+type Metrics interface {
+	Observe(*soapserver.JournalEntry)
+	JournalDropped(func() uint64)
+	Handler() http.Handler
+}
+
+// withMetrics serves MetricsPath from m and everything else from h.
 func withMetrics(h, m http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == metrics.Path {
+		if r.URL.Path == MetricsPath {
 			m.ServeHTTP(w, r)
 			return
 		}

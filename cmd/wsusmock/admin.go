@@ -215,7 +215,7 @@ func parseArgs(fs *flag.FlagSet, args []string, min, max int) ([]string, error) 
 	case len(pos) > max:
 		return nil, usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), pos[max])}
 	}
-	return pos, nil
+	return pos, flagsFromEnv(fs)
 }
 
 func (c *adminClient) hotfix(ctx context.Context, args []string, stderr io.Writer) error {

@@ -190,7 +190,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		logger.Info("self-signed certificate written; trust it with --ca-cert", "file", file)
 	}
-	var m *metrics.Metrics
+	var m server.Metrics
 	if o.metrics {
 		m = metrics.New()
 	}

@@ -52,3 +52,22 @@ func TestSelfSignedServerAndTheProjectsOwnTools(t *testing.T) {
 		})
 	}
 }
+
+// --ca-cert comes from the environment as every flag does, for a CI job
+// that sets it once.
+func TestCACertFromEnvironment(t *testing.T) {
+	cert := filepath.Join(t.TempDir(), "wsusmock.pem")
+	addr, _ := startServe(t, "--tls-self-signed", "--tls-cert-out", cert)
+	t.Setenv("WSUSMOCK_CA_CERT", cert)
+	t.Setenv("WSUSMOCK_SERVER", "https://"+addr)
+	for _, args := range [][]string{
+		{"admin", "--text", "server"},
+		{"client", "--profile", "xp-sp3", "--quiet"},
+		{"healthcheck"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), args, &stdout, &stderr); code != exitOK {
+			t.Errorf("%v with $WSUSMOCK_CA_CERT: exit %d: %s", args, code, &stderr)
+		}
+	}
+}
