@@ -185,10 +185,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if o.tlsSelfSigned {
 		file := cmp.Or(o.tlsCertOut, filepath.Join(os.TempDir(), "wsusmock-cert.pem"))
-		if err := writeCertPEM(file, tlsConfig.Certificates[0]); err != nil {
+		switch err := writeCertPEM(file, tlsConfig.Certificates[0]); {
+		case err != nil && o.tlsCertOut != "":
 			return err
+		case err != nil:
+			// The default place may not exist (a container from scratch
+			// has no /tmp): the server still serves, and says so.
+			logger.Warn("self-signed certificate not written; give --tls-cert-out FILE", "err", err)
+		default:
+			logger.Info("self-signed certificate written; trust it with --ca-cert", "file", file)
 		}
-		logger.Info("self-signed certificate written; trust it with --ca-cert", "file", file)
 	}
 	var m server.Metrics
 	if o.metrics {

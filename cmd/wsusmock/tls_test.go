@@ -71,3 +71,24 @@ func TestCACertFromEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// Without --tls-cert-out the certificate goes to the temporary directory;
+// where that cannot be written, serve still serves and says why, while a
+// --tls-cert-out that cannot be written is an error at start.
+func TestSelfSignedCertificateDefaultPlace(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	startServe(t, "--tls-self-signed")
+	if _, err := os.Stat(filepath.Join(tmp, "wsusmock-cert.pem")); err != nil {
+		t.Errorf("default certificate file: %v", err)
+	}
+
+	t.Setenv("TMPDIR", filepath.Join(tmp, "missing"))
+	startServe(t, "--tls-self-signed") // fails the test if serve does not start
+
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--tls-self-signed", "--tls-cert-out", filepath.Join(tmp, "missing", "c.pem")}, &bytes.Buffer{}, &stderr); code != exitError ||
+		!strings.Contains(stderr.String(), "--tls-cert-out: open ") {
+		t.Errorf("unwritable --tls-cert-out: exit %d: %s", code, &stderr)
+	}
+}
