@@ -10,8 +10,11 @@
 //	wsusmock load [flags]        send a bounded load and report its cost
 //	wsusmock version             print the binary's version
 //	wsusmock healthcheck         ask a running server's /healthz
+//	wsusmock completion bash     print a bash completion script
+//	wsusmock help [COMMAND]      print the help, on standard output
 //
-// Run "wsusmock COMMAND -h" for a command's flags.
+// Run "wsusmock help COMMAND" for a command's purpose, an example and its
+// flags.
 package main
 
 import (
