@@ -24,6 +24,7 @@ func TestHelp(t *testing.T) {
 		{[]string{"scenarios", "-h"}, []string{"list the built-in scenarios", "example:\n  wsusmock scenarios"}},
 		{[]string{"help", "admin", "approve"}, []string{"revision ID (8862) or a title", "example:\n  wsusmock admin --text approve 8862"}},
 		{[]string{"admin", "faults", "-h"}, []string{"error_code", "transport", "probability", "latency", "client_id"}},
+		{[]string{"client", "-h"}, []string{"usage: wsusmock client", "4  the server could not be reached", "-ca-cert"}},
 		{[]string{"detect", "-h"}, []string{"exit status, the first that applies", "example:\n  wsusmock detect"}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
