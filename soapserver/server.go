@@ -80,6 +80,16 @@ type Config struct {
 	// under /selfupdate/ (a copy of a WSUS install's Selfupdate folder);
 	// nil serves a placeholder wuident.cab only.
 	SelfUpdate fs.FS
+	// SelfUpdateSource names where the self-update files come from in the
+	// body of a 404 for a file that is not there, so the user learns what
+	// to supply (e.g. "--selfupdate-dir /srv/Selfupdate"); empty means a
+	// generic description.
+	SelfUpdateSource string
+	// Observe, when set, is called with every exchange once it is
+	// journaled, on the goroutine that served it, so that counters
+	// (package metrics) follow the journal without reading it. The entry
+	// must not be modified; Observe must be quick.
+	Observe func(*JournalEntry)
 }
 
 const (

@@ -56,6 +56,7 @@ func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		name, clientID                                  string
 		quiet                                           bool
 		timeout                                         time.Duration
+		tlsf                                            tlsFlags
 	)
 	fs := newFlagSet("client", "client [--server URL] (--profile NAME | --profile-file FILE) [flags]", stderr)
 	fs.StringVar(&server, "server", defaultServerURL, "WSUS server root URL")
@@ -67,10 +68,11 @@ func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&lang, "lang", "en", "log rendering: en, or nl as advisory 954960's Dutch copy shows it")
 	fs.BoolVar(&quiet, "quiet", false, "print only the summary line")
 	fs.DurationVar(&timeout, "timeout", wuaclient.DefaultRequestTimeout, "timeout of each SOAP request")
+	tlsf.register(fs)
 	usage := fs.Usage
 	fs.Usage = func() {
 		usage()
-		fmt.Fprintf(stderr, clientHelp, strings.Join(wuaclient.BuiltinProfiles(), ", "))
+		fmt.Fprintf(fs.Output(), clientHelp, strings.Join(wuaclient.BuiltinProfiles(), ", "))
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -121,6 +123,9 @@ func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	c := &wuaclient.Client{ServerURL: server, Profile: profile, Lang: logLang, RequestTimeout: timeout,
 		ClientID: clientID, DNSName: name}
+	if c.HTTP, err = tlsf.httpClient(); err != nil {
+		return err
+	}
 	if len(sinks) > 0 {
 		c.Log = wsuslog.NewClientLogWriter(io.MultiWriter(sinks...))
 		c.Log.LineEnding = "\n"

@@ -7,10 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 
 	"github.com/wsusmock/wsusmock/detect"
+	"github.com/wsusmock/wsusmock/wuaclient"
 )
 
 // Exit statuses of "wsusmock detect", besides exitOK, exitError and
@@ -59,8 +61,10 @@ func (p *probeList) Set(s string) error { *p = append(*p, s); return nil }
 func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("detect", "detect [--json] [--probe URL]... [FILE|-]...\n       wsusmock detect [--json] [--summary] [--ground-truth FILE] DIR...", stderr)
 	usage := fs.Usage
-	fs.Usage = func() { fmt.Fprint(stderr, detectHelp); usage() }
+	fs.Usage = func() { fmt.Fprint(fs.Output(), detectHelp); usage() }
 	asJSON := fs.Bool("json", false, "print the reports as a JSON array")
+	var tlsf tlsFlags
+	tlsf.register(fs)
 	var probes probeList
 	truthFile := fs.String("ground-truth", "", "with DIR: score the verdicts against this ground truth (a fleet's ground-truth.json)")
 	summaryOnly := fs.Bool("summary", false, "with DIR: print only the tally and the score, not every host's report")
@@ -79,8 +83,10 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err == nil {
 		dirs, err = splitDirs(files, probes, *truthFile)
 	}
+	var help helpRequest
 	switch {
-	case errors.Is(err, flag.ErrHelp):
+	case errors.As(err, &help):
+		fmt.Fprint(stdout, help.text)
 		return exitOK
 	case err != nil:
 		fmt.Fprintln(stderr, "wsusmock:", err)
@@ -107,8 +113,13 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			reports = append(reports, rep)
 		}
 	}
+	hc, err := tlsf.httpClient()
+	if err != nil {
+		fmt.Fprintln(stderr, "wsusmock:", err)
+		return exitUsage
+	}
 	for _, url := range probes {
-		rep, err := detect.Probe(ctx, url)
+		rep, err := probe(ctx, url, hc)
 		var ue *detect.UnreachableError
 		if errors.As(err, &ue) {
 			fail(unreachableError{url, ue.Err})
@@ -170,7 +181,7 @@ func detectExit(worst detect.Verdict, failed bool) int {
 func parseDetectArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var files []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parseOnce(fs, args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, err
 			}
@@ -249,4 +260,17 @@ func writeReport(w io.Writer, r detect.Report) {
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
+}
+
+// probe is detect.Probe, through hc when the TLS flags gave one.
+func probe(ctx context.Context, url string, hc *http.Client) (detect.Report, error) {
+	if hc == nil {
+		return detect.Probe(ctx, url)
+	}
+	profile, err := wuaclient.BuiltinProfile(detect.ProbeProfile)
+	if err != nil {
+		return detect.Report{}, err
+	}
+	defer hc.CloseIdleConnections()
+	return detect.ProbeWith(ctx, &wuaclient.Client{ServerURL: url, Profile: profile, HTTP: hc})
 }
