@@ -50,6 +50,7 @@ type serveOptions struct {
 	verbose        bool
 	logFormat      string
 	metrics        bool
+	asmxBodies     bool
 	adminToken     string
 	adminTokenFile string
 	adminHosts     hostList
@@ -79,6 +80,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.logBackups, "server-log-backups", defaultServerLogBackups, "rotated server logs to keep with -server-log-max-size (0: all)")
 	fs.StringVar(&o.logLang, "log-lang", "en", "language of -server-log: en, or nl as advisory 954960's Dutch copy shows it")
 	fs.StringVar(&o.logFormat, "log-format", "text", "format of serve's own log on standard error: text (key=value) or json (one object a line, for a log collector); the -server-log file keeps WSUS's format")
+	fs.BoolVar(&o.asmxBodies, "asmx-error-bodies", false, "answer unreadable XML (400) and a media type that is not SOAP's (415) with an empty body, as ASMX did, instead of a soap:Client fault naming the problem")
 	fs.BoolVar(&o.metrics, "metrics", true, "serve Prometheus metrics at /metrics: exchanges by operation, ErrorCode and injected rule, latency, journal drops, process CPU and memory")
 	fs.BoolVar(&o.verbose, "v", false, "log every exchange, and a request line per call in the server log")
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API (/__admin/) demands from every caller; without one it answers loopback callers only (default: $"+adminTokenEnv+"; a token on the command line shows in ps, prefer -admin-token-file)")
@@ -146,7 +148,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	cfg := soapserver.Config{FaultStatus: o.faultStatus, CookieKey: []byte(o.cookieKey), CookieLifetime: o.cookieLife, Logger: logger,
-		JournalSize: o.journalSize, JournalBytes: o.journalBytes,
+		JournalSize: o.journalSize, JournalBytes: o.journalBytes, ASMXErrorBodies: o.asmxBodies,
 		SelfUpdateSource: "the placeholder self-update directory, which holds wuident.cab only; serve a WSUS Selfupdate folder with --selfupdate-dir DIR"}
 	if o.selfUpdateDir != "" {
 		if err := checkDir(o.selfUpdateDir); err != nil {
