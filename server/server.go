@@ -30,6 +30,7 @@ import (
 	"github.com/wsusmock/wsusmock/admin"
 	"github.com/wsusmock/wsusmock/scenarios"
 	"github.com/wsusmock/wsusmock/soapserver"
+	"github.com/wsusmock/wsusmock/store"
 )
 
 // Defaults of the listener's timeouts.
@@ -70,11 +71,19 @@ type Server struct {
 	// ShutdownGrace is how long Close waits for exchanges in flight; zero
 	// means DefaultShutdownGrace.
 	ShutdownGrace time.Duration
+	// Store, when set, is the URL of a PostgreSQL database
+	// (postgres://…) that holds the world's mutable state, shared by every
+	// server given the same URL (package store); World then only seeds an
+	// empty database and lends its scenario. Empty keeps the world in
+	// memory.
+	Store string
 
 	// SOAP and Control are the SOAP plane and the in-process admin API,
 	// set by Open.
 	SOAP    *soapserver.Server
 	Control *admin.Controller
+	// Shared is the store opened for Store, set by Open; nil without one.
+	Shared *store.Store
 
 	ln     net.Listener
 	hs     *http.Server
@@ -94,6 +103,17 @@ func (s *Server) Open() error {
 	if err != nil {
 		return err
 	}
+	log := s.Config.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var shared *store.Store
+	if s.Store != "" {
+		if shared, err = openStore(s.Store, s.World, soap, log, s.Config.Now); err != nil {
+			soap.Close()
+			return err
+		}
+	}
 	addr := s.Addr
 	if addr == "" {
 		addr = "127.0.0.1:0"
@@ -101,6 +121,9 @@ func (s *Server) Open() error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		soap.Close()
+		if shared != nil {
+			shared.Close()
+		}
 		return err
 	}
 	s.scheme = "http"
@@ -114,12 +137,14 @@ func (s *Server) Open() error {
 	}
 	s.SOAP = soap
 	s.Control = admin.NewController(soap, s.Config.Now)
-	log := s.Config.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	handler := Handler(soap, admin.NewHandler(s.Control, access))
+	if shared != nil {
+		s.Shared = shared
+		s.Control.Share(shared)
+		handler = healthWithStore(shared, handler)
 	}
 	s.hs = &http.Server{
-		Handler:           Handler(soap, admin.NewHandler(s.Control, access)),
+		Handler:           handler,
 		ReadHeaderTimeout: cmp.Or(s.ReadHeaderTimeout, DefaultReadHeaderTimeout),
 		ReadTimeout:       cmp.Or(s.ReadTimeout, DefaultReadTimeout),
 		WriteTimeout:      cmp.Or(s.WriteTimeout, cmp.Or(s.ReadTimeout, DefaultReadTimeout)+writeGrace),
@@ -190,5 +215,8 @@ func (s *Server) Close() error {
 		err = s.hs.Close()
 	}
 	<-s.served
+	if s.Shared != nil {
+		s.Shared.Close()
+	}
 	return errors.Join(err, s.Err())
 }

@@ -50,7 +50,12 @@ type serveOptions struct {
 	logMaxMiB      int
 	logBackups     int
 	installRoot    string
+	store          string
 }
+
+// storeEnv names the environment variable --store defaults to, so the
+// database's password stays out of ps.
+const storeEnv = "WSUSMOCK_STORE"
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o serveOptions
@@ -75,9 +80,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.journalSize, "journal-size", soapserver.DefaultJournalSize, "exchanges the journal (/__admin/journal) keeps; older ones are dropped and counted")
 	fs.Int64Var(&o.journalBytes, "journal-bytes", soapserver.DefaultJournalBytes, "bytes of memory the journal's entries may take; the oldest are dropped and counted beyond it")
 	fs.StringVar(&o.installRoot, "install-root", "", "write a WSUS installation's files under this directory, as if it were %ProgramFiles%: the Client.dll whose file version remediation tools read (3.1.6001.66 once KB954960 is in) and registry.reg; rewritten on every change")
+	fs.StringVar(&o.store, "store", "", "share the world's state (scenario, approvals, hotfixes) with every replica given the same PostgreSQL database, postgres://USER@HOST/DB (default: $"+storeEnv+"; none: in memory)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	o.store = cmp.Or(o.store, os.Getenv(storeEnv))
 	if o.faultStatus != 0 && o.faultStatus != http.StatusOK && o.faultStatus != http.StatusInternalServerError {
 		return usageError{fmt.Sprintf("-fault-status %d: must be 200 or 500", o.faultStatus)}
 	}
@@ -144,13 +151,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	srv := &server.Server{Addr: o.addr, World: world, Config: cfg, TLS: tlsConfig,
-		Admin: admin.Access{Token: token, Hosts: o.adminHosts}}
+		Admin: admin.Access{Token: token, Hosts: o.adminHosts}, Store: o.store}
 	if err := srv.Open(); err != nil {
 		return err
 	}
-	b := world.Build()
+	served := srv.SOAP.World() // the shared one, with --store
+	b := served.Build()
 	logger.Info("wsusmock listening", "addr", srv.ListenAddr(), "url", srv.URL()+wusp.ClientService.Path(),
-		"scenario", sc.Name, "product", b.Product, "version", b.Version)
+		"scenario", served.Scenario().Name, "product", b.Product, "version", b.Version)
 
 	select {
 	case <-srv.Done():

@@ -1,0 +1,60 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/wsusmock/wsusmock/scenarios"
+	"github.com/wsusmock/wsusmock/soapserver"
+	"github.com/wsusmock/wsusmock/store"
+)
+
+// storeConnectTimeout bounds connecting to the store at start: a server
+// that cannot reach its database then does not start, so an orchestrator
+// sees the failure; once running, it survives losing it.
+const storeConnectTimeout = 30 * time.Second
+
+// openStore joins the shared world at url: soap serves it from now on, and
+// a reset through any server clears soap's fault rules and journal.
+func openStore(url string, start *scenarios.World, soap *soapserver.Server, log *slog.Logger, now func() time.Time) (*store.Store, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeConnectTimeout)
+	defer cancel()
+	return store.Open(ctx, url, store.Options{
+		Start: start,
+		Apply: soap.SetWorld,
+		OnReset: func() {
+			soap.ClearFaults()
+			soap.ClearJournal()
+		},
+		Logger: log,
+		Now:    now,
+	})
+}
+
+// healthWithStore answers /healthz with the store's state; the rest goes
+// to next. The status stays 200 while the database is away: the replica
+// still serves a consistent world, its last snapshot, and says which.
+func healthWithStore(st *store.Store, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.EqualFold(r.URL.Path, "/healthz") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprint(w, healthText(st.Health()))
+	})
+}
+
+// healthText is the /healthz body of a server with a store: "ok" or
+// "stale" on the first line, then the store's line.
+func healthText(h store.Health) string {
+	if h.Connected {
+		return fmt.Sprintf("ok\nstore: connected; world version %d, scenario %s\n", h.Version, h.Scenario)
+	}
+	return fmt.Sprintf("stale\nstore: unreachable since %s; serving world version %d, scenario %s; %q\n",
+		h.Since.UTC().Format(time.RFC3339), h.Version, h.Scenario, h.Err)
+}
