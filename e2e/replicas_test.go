@@ -1,0 +1,248 @@
+package e2e_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gbytes"
+	"github.com/onsi/gomega/gexec"
+
+	"github.com/wsusmock/wsusmock/admin"
+	"github.com/wsusmock/wsusmock/internal/pgtest"
+	"github.com/wsusmock/wsusmock/wuaclient"
+	"github.com/wsusmock/wsusmock/wusp"
+)
+
+// startPostgres starts a throwaway PostgreSQL cluster in a temporary
+// directory for the specs of the container, and destroys it after them.
+// Without PostgreSQL the specs skip, with a message; in CI (CI=true),
+// where .ci/run installs it, they fail.
+func startPostgres() *pgtest.Cluster {
+	pg, err := pgtest.Start()
+	if errors.Is(err, pgtest.ErrNotInstalled) && !pgtest.Required() {
+		Skip("replicas over PostgreSQL: " + err.Error())
+	}
+	Expect(err).NotTo(HaveOccurred(), "throwaway PostgreSQL")
+	DeferCleanup(pg.Destroy)
+	return pg
+}
+
+// healthz reads a server's /healthz.
+func healthz(m *mock) string {
+	resp, err := http.Get(m.URL + "/healthz")
+	Expect(err).NotTo(HaveOccurred())
+	defer resp.Body.Close()
+	Expect(resp.StatusCode).To(Equal(http.StatusOK))
+	return readAll(resp)
+}
+
+// roundRobin is a load balancer in the client: each request goes to the
+// next replica, and one that refuses the connection or drops it unanswered
+// is passed over, as a balancer would retry elsewhere.
+type roundRobin struct {
+	hosts []string
+	next  atomic.Uint64
+	// served counts the requests each replica answered.
+	served []atomic.Int64
+	base   http.RoundTripper
+}
+
+func newRoundRobin(replicas ...*mock) *roundRobin {
+	rr := &roundRobin{served: make([]atomic.Int64, len(replicas)),
+		// A new connection per request, so a stopped replica is seen at
+		// the next dial, not as a reset on a kept-alive connection.
+		base: &http.Transport{DisableKeepAlives: true}}
+	for _, m := range replicas {
+		u, err := url.Parse(m.URL)
+		Expect(err).NotTo(HaveOccurred())
+		rr.hosts = append(rr.hosts, u.Host)
+	}
+	return rr
+}
+
+func (rr *roundRobin) RoundTrip(req *http.Request) (*http.Response, error) {
+	var err error
+	start := int(rr.next.Add(1) % uint64(len(rr.hosts)))
+	for k := range rr.hosts {
+		i := (start + k) % len(rr.hosts)
+		r := req.Clone(req.Context())
+		r.URL.Host = rr.hosts[i]
+		if req.GetBody != nil {
+			if r.Body, err = req.GetBody(); err != nil {
+				return nil, err
+			}
+		}
+		var resp *http.Response
+		if resp, err = rr.base.RoundTrip(r); err == nil {
+			rr.served[i].Add(1)
+			return resp, nil
+		}
+		if !retryable(err) {
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+// retryable is a failure on which the request certainly was not served:
+// the replica refused the connection, or closed it without a reply (one
+// that was stopping had accepted it but no longer served it). HAProxy's
+// "retry-on conn-failure empty-response" retries the same ones.
+func retryable(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF)
+}
+
+// machine is a simulated machine of the fleet: a built-in profile under a
+// host name of its own, so each has its own SusClientId.
+func machine(profile string, n int) *wuaclient.Profile {
+	p, err := wuaclient.BuiltinProfile(profile)
+	Expect(err).NotTo(HaveOccurred())
+	p.Name = fmt.Sprintf("%s-%04d", profile, n)
+	p.DNSName = p.Name + ".corp.example"
+	return p
+}
+
+// runFleet runs one detection cycle on each of n machines, 30 % of them
+// with Office 2003, concurrency at a time, against serverURL through hc.
+// atHalf, when set, runs once half the machines have finished.
+func runFleet(ctx context.Context, serverURL string, hc *http.Client, n, concurrency int, atHalf func()) []*wuaclient.Result {
+	results := make([]*wuaclient.Result, n)
+	var (
+		wg       sync.WaitGroup
+		finished atomic.Int64
+		half     sync.Once
+	)
+	sem := make(chan struct{}, concurrency)
+	for i := range n {
+		profile := "xp-sp3"
+		if i%10 < 3 {
+			profile = "xp-sp3-office2003"
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer GinkgoRecover()
+			defer func() { <-sem }()
+			c := &wuaclient.Client{ServerURL: serverURL, Profile: machine(profile, i), HTTP: hc}
+			res, err := c.Detect(ctx)
+			Expect(err).NotTo(HaveOccurred())
+			results[i] = res
+			if finished.Add(1) == int64(n/2) && atHalf != nil {
+				half.Do(atHalf)
+			}
+		})
+	}
+	wg.Wait()
+	return results
+}
+
+// failures summarises the cycles that failed other than with advisory
+// 954960's fault, and counts those that failed with it: the
+// InternalServerError fault in a 200 reply to SyncUpdates.
+func failures(results []*wuaclient.Result) (unexpected []string, kb954960 int) {
+	for i, r := range results {
+		switch {
+		case r.Succeeded:
+		case r.Fault != nil && r.Fault.Code == wusp.InternalServerError && r.Operation == "SyncUpdates" && r.HTTPStatus == http.StatusOK:
+			kb954960++
+		default:
+			unexpected = append(unexpected, fmt.Sprintf("machine %d: %s", i, r.Summary()))
+		}
+	}
+	return unexpected, kb954960
+}
+
+var _ = Describe("Replicas over PostgreSQL", Ordered, func() {
+	// Three replicas of `wsusmock serve` share one world in a throwaway
+	// PostgreSQL, as WSUS 3.0 front-ends shared SUSDB, and one cookie key,
+	// so any of them serves any client.
+	var (
+		pg       *pgtest.Cluster
+		replicas []*mock
+	)
+	BeforeAll(func() {
+		pg = startPostgres()
+		db, err := pg.CreateDatabase("susdb")
+		Expect(err).NotTo(HaveOccurred())
+		for range 3 {
+			replicas = append(replicas, startMock("--store", db, "--cookie-key", "one key for the three replicas", "--scenario", "sp1-office2003"))
+		}
+	})
+
+	It("every replica joins the one world and says so in /healthz", func() {
+		for _, m := range replicas {
+			Expect(healthz(m)).To(HavePrefix("ok\nstore: connected; world version 1, scenario sp1-office2003\n"))
+		}
+		Expect(string(replicas[0].Session.Err.Contents())).To(MatchRegexp(`msg="store: shared world" version=1 seeded=true`))
+	})
+
+	It("fails Office 2003 clients on every replica before the fix", func() {
+		for _, m := range replicas {
+			s := run("client", "--server", m.URL, "--profile", "xp-sp3-office2003", "--quiet")
+			Expect(s).To(gexec.Exit(3))
+			Expect(s.Out).To(gbytes.Say(`result: failed hresult=0x8024400E fault=InternalServerError .* operation=SyncUpdates http_status=200`))
+		}
+	})
+
+	It("installs KB954960 through replica 2, and replicas 1 and 3 serve the fix within a second", func(ctx SpecContext) {
+		adm, err := admin.NewClient(replicas[1].URL, "")
+		Expect(err).NotTo(HaveOccurred())
+		installed := time.Now()
+		res, err := adm.InstallHotfix(ctx, "KB954960")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(res.Server.ClientDLLVersion).To(Equal("3.1.6001.66"))
+
+		for _, m := range []*mock{replicas[0], replicas[2]} {
+			other, err := admin.NewClient(m.URL, "")
+			Expect(err).NotTo(HaveOccurred())
+			Eventually(func() string {
+				info, err := other.Info(ctx)
+				Expect(err).NotTo(HaveOccurred())
+				return info.ClientDLLVersion
+			}).WithTimeout(time.Second - time.Since(installed)).WithPolling(10 * time.Millisecond).Should(Equal("3.1.6001.66"))
+		}
+		GinkgoWriter.Printf("replicas 1 and 3 served Client.dll 3.1.6001.66 %s after the install through replica 2\n", time.Since(installed))
+
+		for _, m := range []*mock{replicas[0], replicas[2]} {
+			s := run("client", "--server", m.URL, "--profile", "xp-sp3-office2003", "--quiet")
+			Expect(s).To(gexec.Exit(0))
+			Expect(s.Out).To(gbytes.Say(`result: succeeded`))
+		}
+	})
+
+	It("serves one client's cycle across all three replicas: the cookie of one is good on the others", func(ctx SpecContext) {
+		rr := newRoundRobin(replicas...)
+		res := runFleet(ctx, "http://wsus01.corp.example:8530", &http.Client{Transport: rr}, 30, 3, nil)
+		unexpected, _ := failures(res)
+		Expect(unexpected).To(BeEmpty())
+		for i := range replicas {
+			Expect(rr.served[i].Load()).To(BeNumerically(">", 10), "requests replica %d answered", i+1)
+		}
+	})
+
+	It("completes every machine's cycle through the others when replica 2 stops half-way", func(ctx SpecContext) {
+		rr := newRoundRobin(replicas...)
+		var servedBeforeStop int64
+		res := runFleet(ctx, "http://wsus01.corp.example:8530", &http.Client{Transport: rr}, 300, 8, func() {
+			replicas[1].Session.Terminate()
+			Eventually(replicas[1].Session, 10*time.Second).Should(gexec.Exit(0))
+			servedBeforeStop = rr.served[1].Load()
+		})
+		unexpected, _ := failures(res)
+		Expect(unexpected).To(BeEmpty())
+		Expect(servedBeforeStop).To(BeNumerically(">", 0), "replica 2 served part of the fleet before it stopped")
+		Expect(rr.served[1].Load()).To(Equal(servedBeforeStop), "replica 2 served nothing after it stopped")
+		_, err := net.DialTimeout("tcp", rr.hosts[1], time.Second)
+		Expect(err).To(HaveOccurred(), "replica 2 is down")
+	})
+})
