@@ -8,6 +8,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -18,8 +22,8 @@ import (
 	"github.com/onsi/gomega/gbytes"
 	"github.com/onsi/gomega/gexec"
 
-	"github.com/wsusmock/wsusmock/admin"
 	"github.com/wsusmock/wsusmock/internal/pgtest"
+	"github.com/wsusmock/wsusmock/soapserver"
 	"github.com/wsusmock/wsusmock/wuaclient"
 	"github.com/wsusmock/wsusmock/wusp"
 )
@@ -162,20 +166,107 @@ func failures(results []*wuaclient.Result) (unexpected []string, kb954960 int) {
 	return unexpected, kb954960
 }
 
+// startHAProxy runs HAProxy round-robin in front of the replicas, with its
+// configuration in a temporary directory: a health check on /healthz takes
+// a stopped replica out, and a request that met a refused or dropped
+// connection is sent again to another. It returns the front-end's URL, or
+// "" when HAProxy is not installed outside CI.
+func startHAProxy(replicas []*mock) string {
+	bin, err := exec.LookPath("haproxy")
+	if err != nil {
+		Expect(pgtest.Required()).To(BeFalse(), "HAProxy is not installed (apt-get install haproxy)")
+		return ""
+	}
+	dir, err := os.MkdirTemp("", "wsusmock-haproxy-")
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(os.RemoveAll, dir)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	Expect(err).NotTo(HaveOccurred())
+	front := ln.Addr().String()
+	Expect(ln.Close()).To(Succeed())
+
+	var cfg strings.Builder
+	fmt.Fprintf(&cfg, `global
+	maxconn 4096
+
+defaults
+	mode http
+	timeout connect 2s
+	timeout client 30s
+	timeout server 30s
+	retries 3
+	option redispatch 1
+	retry-on conn-failure empty-response
+
+frontend wsus
+	bind %s
+	default_backend replicas
+
+backend replicas
+	balance roundrobin
+	option httpchk GET /healthz
+	http-check expect status 200
+	default-server inter 100ms fall 1 rise 2
+`, front)
+	for i, m := range replicas {
+		u, err := url.Parse(m.URL)
+		Expect(err).NotTo(HaveOccurred())
+		fmt.Fprintf(&cfg, "\tserver replica%d %s check\n", i+1, u.Host)
+	}
+	file := filepath.Join(dir, "haproxy.cfg")
+	Expect(os.WriteFile(file, []byte(cfg.String()), 0o644)).To(Succeed())
+	session, err := gexec.Start(exec.Command(bin, "-db", "-f", file), GinkgoWriter, GinkgoWriter)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func() {
+		session.Terminate()
+		Eventually(session, 10*time.Second).Should(gexec.Exit())
+	})
+	Eventually(func() error {
+		resp, err := http.Get("http://" + front + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err
+	}, 10*time.Second, 50*time.Millisecond).Should(Succeed())
+	return "http://" + front
+}
+
+// journalFaults counts the InternalServerError faults a replica's journal
+// recorded.
+func journalFaults(ctx context.Context, m *mock) int {
+	page, err := m.admin().Journal(ctx, soapserver.JournalFilter{Fault: string(wusp.InternalServerError)})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(page.Dropped).To(BeZero(), "the journal is large enough to count")
+	return len(page.Entries)
+}
+
 var _ = Describe("Replicas over PostgreSQL", Ordered, func() {
 	// Three replicas of `wsusmock serve` share one world in a throwaway
 	// PostgreSQL, as WSUS 3.0 front-ends shared SUSDB, and one cookie key,
-	// so any of them serves any client.
+	// so any of them serves any client; HAProxy balances them round-robin.
+	const fleet = 1000
 	var (
 		pg       *pgtest.Cluster
 		replicas []*mock
+		// front is HAProxy's URL; balancer sends requests through it, or,
+		// where HAProxy is not installed (never in CI), round-robin in the
+		// client.
+		front    string
+		balancer *http.Client
 	)
 	BeforeAll(func() {
 		pg = startPostgres()
 		db, err := pg.CreateDatabase("susdb")
 		Expect(err).NotTo(HaveOccurred())
 		for range 3 {
-			replicas = append(replicas, startMock("--store", db, "--cookie-key", "one key for the three replicas", "--scenario", "sp1-office2003"))
+			replicas = append(replicas, startMock("--store", db, "--cookie-key", "one key for the three replicas",
+				"--scenario", "sp1-office2003", "--journal-size", "50000", "--journal-bytes", "134217728"))
+		}
+		if front = startHAProxy(replicas); front != "" {
+			balancer = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 32}}
+		} else {
+			GinkgoWriter.Println("HAProxy is not installed: a round robin in the client stands in for it")
+			front, balancer = "http://wsus01.corp.example:8530", &http.Client{Transport: newRoundRobin(replicas...)}
 		}
 	})
 
@@ -194,17 +285,37 @@ var _ = Describe("Replicas over PostgreSQL", Ordered, func() {
 		}
 	})
 
+	It("runs a fleet through the balancer: no failed cycle but the KB954960 fault, which every Office 2003 machine meets", func(ctx SpecContext) {
+		before := 0
+		for _, m := range replicas {
+			before += journalFaults(ctx, m)
+		}
+		started := time.Now()
+		res := runFleet(ctx, front, balancer, fleet, 16, nil)
+		GinkgoWriter.Printf("%d machines through %s in %s\n", fleet, front, time.Since(started).Round(time.Millisecond))
+		unexpected, kb954960 := failures(res)
+		Expect(unexpected).To(BeEmpty())
+		Expect(kb954960).To(Equal(fleet*3/10), "the Office 2003 machines")
+
+		By("the replicas' journals together hold one fault per Office 2003 machine")
+		after := 0
+		for _, m := range replicas {
+			n := journalFaults(ctx, m)
+			Expect(n-before).To(BeNumerically(">", 0), "each replica served some of the faults")
+			after += n
+		}
+		Expect(after - before).To(Equal(kb954960))
+	})
+
 	It("installs KB954960 through replica 2, and replicas 1 and 3 serve the fix within a second", func(ctx SpecContext) {
-		adm, err := admin.NewClient(replicas[1].URL, "")
-		Expect(err).NotTo(HaveOccurred())
+		adm := replicas[1].admin()
 		installed := time.Now()
 		res, err := adm.InstallHotfix(ctx, "KB954960")
 		Expect(err).NotTo(HaveOccurred())
 		Expect(res.Server.ClientDLLVersion).To(Equal("3.1.6001.66"))
 
 		for _, m := range []*mock{replicas[0], replicas[2]} {
-			other, err := admin.NewClient(m.URL, "")
-			Expect(err).NotTo(HaveOccurred())
+			other := m.admin()
 			Eventually(func() string {
 				info, err := other.Info(ctx)
 				Expect(err).NotTo(HaveOccurred())
@@ -223,26 +334,28 @@ var _ = Describe("Replicas over PostgreSQL", Ordered, func() {
 	It("serves one client's cycle across all three replicas: the cookie of one is good on the others", func(ctx SpecContext) {
 		rr := newRoundRobin(replicas...)
 		res := runFleet(ctx, "http://wsus01.corp.example:8530", &http.Client{Transport: rr}, 30, 3, nil)
-		unexpected, _ := failures(res)
+		unexpected, kb954960 := failures(res)
 		Expect(unexpected).To(BeEmpty())
+		Expect(kb954960).To(BeZero(), "KB954960 is installed")
 		for i := range replicas {
 			Expect(rr.served[i].Load()).To(BeNumerically(">", 10), "requests replica %d answered", i+1)
 		}
 	})
 
-	It("completes every machine's cycle through the others when replica 2 stops half-way", func(ctx SpecContext) {
-		rr := newRoundRobin(replicas...)
-		var servedBeforeStop int64
-		res := runFleet(ctx, "http://wsus01.corp.example:8530", &http.Client{Transport: rr}, 300, 8, func() {
+	It("completes every machine's cycle through the others when replica 2 stops half-way through a fleet", func(ctx SpecContext) {
+		var servedBeforeStop uint64
+		res := runFleet(ctx, front, balancer, fleet, 16, func() {
+			page, err := replicas[1].admin().Journal(ctx, soapserver.JournalFilter{})
+			Expect(err).NotTo(HaveOccurred())
+			servedBeforeStop = page.Total
 			replicas[1].Session.Terminate()
 			Eventually(replicas[1].Session, 10*time.Second).Should(gexec.Exit(0))
-			servedBeforeStop = rr.served[1].Load()
 		})
-		unexpected, _ := failures(res)
+		unexpected, kb954960 := failures(res)
 		Expect(unexpected).To(BeEmpty())
+		Expect(kb954960).To(BeZero(), "KB954960 is installed")
 		Expect(servedBeforeStop).To(BeNumerically(">", 0), "replica 2 served part of the fleet before it stopped")
-		Expect(rr.served[1].Load()).To(Equal(servedBeforeStop), "replica 2 served nothing after it stopped")
-		_, err := net.DialTimeout("tcp", rr.hosts[1], time.Second)
+		_, err := net.DialTimeout("tcp", strings.TrimPrefix(replicas[1].URL, "http://"), time.Second)
 		Expect(err).To(HaveOccurred(), "replica 2 is down")
 	})
 })

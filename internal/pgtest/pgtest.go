@@ -1,8 +1,9 @@
 // Package pgtest runs a throwaway PostgreSQL cluster for tests: Debian's
 // server binaries (/usr/lib/postgresql/*/bin), a data directory in a fresh
 // temporary directory, a free loopback port, the unix socket in that
-// directory, trust authentication, fsync off. Run as root, the server runs
-// as the postgres user (PostgreSQL refuses to run as root).
+// directory, trust authentication, fsync off. The server is a child of the
+// test process, stopped by its PID; run as root, it runs as the postgres
+// user (PostgreSQL refuses to run as root).
 package pgtest
 
 import (
@@ -17,6 +18,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -35,8 +37,12 @@ type Cluster struct {
 	// URL connects to the postgres database as the superuser.
 	URL string
 
-	bin   string
-	runAs []string
+	bin string
+	// cred, when set, is the postgres user the binaries run as.
+	cred *syscall.Credential
+	// server is the running postmaster; exited is closed when it ends.
+	server *exec.Cmd
+	exited chan struct{}
 }
 
 // Start creates and starts a cluster in a new temporary directory.
@@ -94,16 +100,24 @@ func (c *Cluster) dropRoot() error {
 	if err := os.Chown(c.Dir, uid, gid); err != nil {
 		return err
 	}
-	c.runAs = []string{"runuser", "-u", "postgres", "--"}
+	c.cred = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
 	return nil
+}
+
+// command is a server binary, run as postgres when the test runs as root.
+func (c *Cluster) command(name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(filepath.Join(c.bin, name), args...)
+	if c.cred != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
+	}
+	return cmd
 }
 
 func (c *Cluster) data() string { return filepath.Join(c.Dir, "data") }
 
-// run runs a server binary, as postgres when the test runs as root.
+// run runs a server binary to completion.
 func (c *Cluster) run(name string, args ...string) error {
-	argv := append(append(append([]string(nil), c.runAs...), filepath.Join(c.bin, name)), args...)
-	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd := c.command(name, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
@@ -113,7 +127,8 @@ func (c *Cluster) run(name string, args ...string) error {
 }
 
 // Restart starts the server after Start created it or Stop stopped it, on
-// the cluster's port if it has one, else on a free one.
+// the cluster's port if it has one, else on a free one, and waits until it
+// accepts connections.
 func (c *Cluster) Restart() error {
 	if c.Port == 0 {
 		port, err := freePort()
@@ -123,23 +138,66 @@ func (c *Cluster) Restart() error {
 		c.Port = port
 		c.URL = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
 	}
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off", c.Port, c.Dir)
-	return c.run("pg_ctl", "start", "-w", "-t", "60", "-D", c.data(), "-l", filepath.Join(c.Dir, "server.log"), "-o", opts)
+	log, err := os.OpenFile(filepath.Join(c.Dir, "server.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	cmd := c.command("postgres", "-D", c.data(), "-p", strconv.Itoa(c.Port), "-k", c.Dir,
+		"-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off")
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	c.server, c.exited = cmd, make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(c.exited)
+	}()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		conn, err := pgx.Connect(ctx, c.URL)
+		cancel()
+		if err == nil {
+			conn.Close(context.Background())
+			return nil
+		}
+		select {
+		case <-c.exited:
+			out, _ := os.ReadFile(filepath.Join(c.Dir, "server.log"))
+			return fmt.Errorf("postgres exited at start:\n%s", out)
+		default:
+		}
+		if time.Now().After(deadline) {
+			c.Stop()
+			return fmt.Errorf("postgres not accepting connections after 60 s: %w", err)
+		}
+	}
 }
 
-// Stop stops the server (pg_ctl signals the postmaster by the PID in its
-// pid file), keeping the data for Restart.
+// Stop stops the server, keeping the data for Restart: SIGINT to its PID
+// (PostgreSQL's fast shutdown), then SIGKILL if it has not ended in 30 s.
 func (c *Cluster) Stop() error {
-	return c.run("pg_ctl", "stop", "-w", "-m", "fast", "-D", c.data())
+	if c.server == nil {
+		return nil
+	}
+	defer func() { c.server = nil }()
+	if err := c.server.Process.Signal(syscall.SIGINT); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return err
+	}
+	select {
+	case <-c.exited:
+		return nil
+	case <-time.After(30 * time.Second):
+		_ = c.server.Process.Kill()
+		<-c.exited
+		return errors.New("postgres did not stop on SIGINT within 30 s; killed")
+	}
 }
 
 // Destroy stops the server and removes the directory.
 func (c *Cluster) Destroy() error {
-	err := c.Stop()
-	if _, statErr := os.Stat(filepath.Join(c.data(), "postmaster.pid")); statErr != nil {
-		err = nil // stopped already
-	}
-	return errors.Join(err, os.RemoveAll(c.Dir))
+	return errors.Join(c.Stop(), os.RemoveAll(c.Dir))
 }
 
 // CreateDatabase creates a database and returns its URL.
