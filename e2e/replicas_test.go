@@ -359,3 +359,17 @@ var _ = Describe("Replicas over PostgreSQL", Ordered, func() {
 		Expect(err).To(HaveOccurred(), "replica 2 is down")
 	})
 })
+
+var _ = Describe("The replica deployment on paper", func() {
+	It("has an HAProxy configuration that HAProxy accepts", func() {
+		bin, err := exec.LookPath("haproxy")
+		if err != nil {
+			Expect(pgtest.Required()).To(BeFalse(), "HAProxy is not installed (apt-get install haproxy)")
+			Skip("HAProxy is not installed")
+		}
+		s, err := gexec.Start(exec.Command(bin, "-c", "-f", "../deploy/replicas/haproxy.cfg"), GinkgoWriter, GinkgoWriter)
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(s, 10*time.Second).Should(gexec.Exit(0))
+		Expect(s.Out).To(gbytes.Say("Configuration file is valid"))
+	})
+})

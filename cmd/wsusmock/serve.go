@@ -53,9 +53,6 @@ type serveOptions struct {
 	store          string
 }
 
-// storeEnv names the environment variable --store defaults to, so the
-// database's password stays out of ps.
-const storeEnv = "WSUSMOCK_STORE"
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o serveOptions
@@ -80,11 +77,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.journalSize, "journal-size", soapserver.DefaultJournalSize, "exchanges the journal (/__admin/journal) keeps; older ones are dropped and counted")
 	fs.Int64Var(&o.journalBytes, "journal-bytes", soapserver.DefaultJournalBytes, "bytes of memory the journal's entries may take; the oldest are dropped and counted beyond it")
 	fs.StringVar(&o.installRoot, "install-root", "", "write a WSUS installation's files under this directory, as if it were %ProgramFiles%: the Client.dll whose file version remediation tools read (3.1.6001.66 once KB954960 is in) and registry.reg; rewritten on every change")
-	fs.StringVar(&o.store, "store", "", "share the world's state (scenario, approvals, hotfixes) with every replica given the same PostgreSQL database, postgres://USER@HOST/DB (default: $"+storeEnv+"; none: in memory)")
+	fs.StringVar(&o.store, "store", "", "share the world's state (scenario, approvals, hotfixes) with every replica given the same PostgreSQL database, postgres://USER@HOST/DB (none: in memory; $WSUSMOCK_STORE keeps a password out of ps)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	o.store = cmp.Or(o.store, os.Getenv(storeEnv))
 	if o.faultStatus != 0 && o.faultStatus != http.StatusOK && o.faultStatus != http.StatusInternalServerError {
 		return usageError{fmt.Sprintf("-fault-status %d: must be 200 or 500", o.faultStatus)}
 	}
