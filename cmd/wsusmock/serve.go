@@ -53,7 +53,6 @@ type serveOptions struct {
 	store          string
 }
 
-
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o serveOptions
 	fs := newFlagSet("serve", "serve [flags]", stderr)
