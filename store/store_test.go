@@ -74,11 +74,7 @@ func (r *replica) served() *scenarios.World {
 
 func startWorld(t *testing.T, name string) *scenarios.World {
 	t.Helper()
-	sc, err := scenarios.Builtin(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := scenarios.NewWorld(sc)
+	w, err := scenarios.BuiltinWorld(name)
 	if err != nil {
 		t.Fatal(err)
 	}
