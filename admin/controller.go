@@ -88,9 +88,15 @@ type Shared interface {
 	Update(ctx context.Context, f func(*scenarios.World) (*scenarios.World, error)) error
 	// Select makes w the world, as soapserver.Server.SetWorld.
 	Select(ctx context.Context, w *scenarios.World) error
-	// Reset returns to the scenario's initial state; each server clears
-	// its own fault rules and journal.
+	// Reset returns to the scenario's initial state and removes the fault
+	// rules; each server clears its own journal.
 	Reset(ctx context.Context) error
+	// AddFault adds a validated rule and returns it with its ID.
+	AddFault(ctx context.Context, rule soapserver.FaultRule) (soapserver.FaultRule, error)
+	// RemoveFault removes a rule and says whether there was one.
+	RemoveFault(ctx context.Context, id string) (bool, error)
+	// ClearFaults removes every rule and says how many there were.
+	ClearFaults(ctx context.Context) (int, error)
 }
 
 // Share sends the controller's world changes to sh from now on. Call it
@@ -309,8 +315,18 @@ func (c *Controller) Reset(ctx context.Context) (ServerInfo, error) {
 
 // AddFault installs a fault rule after the existing ones and returns it with
 // its ID; a rule that does not validate is Invalid, naming the field.
-func (c *Controller) AddFault(_ context.Context, rule soapserver.FaultRule) (soapserver.FaultRule, error) {
-	added, err := c.srv.AddFault(rule)
+func (c *Controller) AddFault(ctx context.Context, rule soapserver.FaultRule) (soapserver.FaultRule, error) {
+	var (
+		added soapserver.FaultRule
+		err   error
+	)
+	if c.shared != nil {
+		if added, err = soapserver.ValidateFault(rule); err == nil {
+			added, err = c.shared.AddFault(ctx, added)
+		}
+	} else {
+		added, err = c.srv.AddFault(rule)
+	}
 	var re *soapserver.RuleError
 	if errors.As(err, &re) {
 		return soapserver.FaultRule{}, &Error{Code: Invalid, Message: "invalid fault rule", Reason: re.Field + ": " + re.Reason, Field: re.Field}
@@ -334,7 +350,17 @@ func (c *Controller) Fault(_ context.Context, id string) (soapserver.FaultRule, 
 }
 
 // RemoveFault removes the rule with the ID.
-func (c *Controller) RemoveFault(_ context.Context, id string) error {
+func (c *Controller) RemoveFault(ctx context.Context, id string) error {
+	if c.shared != nil {
+		found, err := c.shared.RemoveFault(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return noRule(id)
+		}
+		return nil
+	}
 	if !c.srv.RemoveFault(id) {
 		return noRule(id)
 	}
@@ -346,7 +372,12 @@ func noRule(id string) *Error {
 }
 
 // ClearFaults removes every rule and says how many there were.
-func (c *Controller) ClearFaults(context.Context) (int, error) { return c.srv.ClearFaults(), nil }
+func (c *Controller) ClearFaults(ctx context.Context) (int, error) {
+	if c.shared != nil {
+		return c.shared.ClearFaults(ctx)
+	}
+	return c.srv.ClearFaults(), nil
+}
 
 // Journal returns the recorded exchanges the filter selects, oldest first.
 func (c *Controller) Journal(_ context.Context, f soapserver.JournalFilter) (soapserver.JournalPage, error) {

@@ -140,7 +140,7 @@ func (s *Server) Open() error {
 	handler := Handler(soap, admin.NewHandler(s.Control, access))
 	if shared != nil {
 		s.Shared = shared
-		s.Control.Share(shared)
+		s.Control.Share(sharedWorld{shared})
 		handler = healthWithStore(shared, handler)
 	}
 	s.hs = &http.Server{

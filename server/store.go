@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -18,21 +19,49 @@ import (
 // sees the failure; once running, it survives losing it.
 const storeConnectTimeout = 30 * time.Second
 
-// openStore joins the shared world at url: soap serves it from now on, and
-// a reset through any server clears soap's fault rules and journal.
+// openStore joins the shared world at url: soap serves it and its fault
+// rules from now on, and a reset through any server clears soap's journal.
 func openStore(url string, start *scenarios.World, soap *soapserver.Server, log *slog.Logger, now func() time.Time) (*store.Store, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), storeConnectTimeout)
 	defer cancel()
 	return store.Open(ctx, url, store.Options{
 		Start: start,
 		Apply: soap.SetWorld,
-		OnReset: func() {
-			soap.ClearFaults()
-			soap.ClearJournal()
+		ApplyFaults: func(fs []store.Fault) {
+			rules := make([]soapserver.FaultRule, 0, len(fs))
+			for _, f := range fs {
+				var r soapserver.FaultRule
+				if err := json.Unmarshal(f.Rule, &r); err != nil {
+					log.Error("store: fault rule unreadable; left out", "id", f.ID, "err", err)
+					continue
+				}
+				r.ID = f.ID
+				rules = append(rules, r)
+			}
+			if err := soap.SetFaults(rules); err != nil {
+				log.Error("store: fault rules refused; the previous ones stay", "err", err)
+			}
 		},
-		Logger: log,
-		Now:    now,
+		OnReset: soap.ClearJournal,
+		Logger:  log,
+		Now:     now,
 	})
+}
+
+// sharedWorld is the admin API's view of the store: fault rules go to it
+// as JSON, which the store keeps without reading.
+type sharedWorld struct{ *store.Store }
+
+func (sw sharedWorld) AddFault(ctx context.Context, rule soapserver.FaultRule) (soapserver.FaultRule, error) {
+	rule.ID, rule.Matched, rule.Hits = "", 0, 0
+	b, err := json.Marshal(rule)
+	if err != nil {
+		return soapserver.FaultRule{}, err
+	}
+	if rule.ID, err = sw.Store.AddFault(ctx, b); err != nil {
+		return soapserver.FaultRule{}, err
+	}
+	return rule, nil
 }
 
 // healthWithStore answers /healthz with the store's state; the rest goes

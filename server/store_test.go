@@ -76,8 +76,9 @@ func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) 
 }
 
 // Two servers over one database serve one world: KB954960 installed through
-// the admin API of one ends the fault on the other, fault rules and the
-// journal stay each server's own until a reset, which clears them on both.
+// the admin API of one ends the fault on the other; a fault rule added
+// through one is enforced by both; a reset through either clears them on
+// both.
 func TestServersWithOneStoreShareTheWorld(t *testing.T) {
 	pg := startPostgres(t)
 	one := open(t, &server.Server{Store: pg.URL, Config: soapserver.Config{CookieKey: []byte("one key for both")}})
@@ -104,11 +105,19 @@ func TestServersWithOneStoreShareTheWorld(t *testing.T) {
 		t.Errorf("/healthz = %q", h)
 	}
 
-	if _, err := one.Control.AddFault(ctx, soapserver.FaultRule{Operation: "GetConfig", ErrorCode: wusp.InternalServerError}); err != nil {
+	rule, err := one.Control.AddFault(ctx, soapserver.FaultRule{Operation: "GetConfig", ErrorCode: wusp.InternalServerError})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(two.SOAP.Faults()); n != 0 {
-		t.Errorf("a fault rule added on server one shows on server two (%d rules)", n)
+	waitFor(t, "server two enforces the rule added through server one", time.Second, func() bool {
+		fs := two.SOAP.Faults()
+		return len(fs) == 1 && fs[0].ID == rule.ID && fs[0].Operation == "GetConfig"
+	})
+	if res := office2003(t, two.URL()); res.Succeeded || res.Operation != "GetConfig" {
+		t.Errorf("with the GetConfig rule, server two: %s", res.Summary())
+	}
+	if _, err := one.Control.AddFault(ctx, soapserver.FaultRule{Operation: "NoSuchOperation"}); !errors.Is(err, &admin.Error{Code: admin.Invalid}) {
+		t.Errorf("a bad rule through the store: %v, want Invalid", err)
 	}
 	if _, err := adm.Reset(ctx); err != nil {
 		t.Fatal(err)

@@ -48,6 +48,16 @@ CREATE TABLE tbInstalledHotfix (
 	KBArticle text NOT NULL
 );
 `,
+	// 2: fault-injection rules, shared like the world; each replica keeps
+	// its own counters.
+	`
+CREATE TABLE tbFaultRule (
+	RowOrder int PRIMARY KEY,
+	RuleID   text  NOT NULL UNIQUE,
+	Rule     jsonb NOT NULL
+);
+ALTER TABLE tbConfiguration ADD COLUMN LastFaultRule bigint NOT NULL DEFAULT 0;
+`,
 }
 
 // schemaLock is the advisory lock key replicas take while they migrate and

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"time"
 
@@ -20,6 +21,17 @@ type state struct {
 	hotfixes   []string
 	approvals  []scenarios.DeploymentRow
 	declined   []scenarios.Declination
+	// faults are the fault-injection rules; lastFault numbers the last
+	// rule added, so IDs are never reused.
+	faults    []Fault
+	lastFault int64
+}
+
+// Fault is a fault-injection rule as the store keeps it: its ID and the
+// rule as JSON, which the store does not read.
+type Fault struct {
+	ID   string
+	Rule json.RawMessage
 }
 
 // stateOf is the mutable part of w, its times cut to PostgreSQL's
@@ -49,11 +61,11 @@ type querier interface {
 // everything the previous writer committed.
 func load(ctx context.Context, q querier, lock bool) (state, error) {
 	var st state
-	sql := `SELECT ScenarioName, Version, ResetCount FROM tbConfiguration WHERE ConfigurationID = 1`
+	sql := `SELECT ScenarioName, Version, ResetCount, LastFaultRule FROM tbConfiguration WHERE ConfigurationID = 1`
 	if lock {
 		sql += ` FOR UPDATE`
 	}
-	if err := q.QueryRow(ctx, sql).Scan(&st.scenario, &st.version, &st.resetCount); err != nil {
+	if err := q.QueryRow(ctx, sql).Scan(&st.scenario, &st.version, &st.resetCount, &st.lastFault); err != nil {
 		return state{}, err
 	}
 	rows, _ := q.Query(ctx, `SELECT DeploymentID, RevisionID, TargetGroupName, ActionName, Deadline, IsAssigned, LastChangeTime, DownloadPriority
@@ -82,7 +94,16 @@ func load(ctx context.Context, q querier, lock bool) (state, error) {
 	if err != nil {
 		return state{}, err
 	}
-	st.approvals, st.declined, st.hotfixes = approvals, declined, hotfixes
+	rows, _ = q.Query(ctx, `SELECT RuleID, Rule FROM tbFaultRule ORDER BY RowOrder`)
+	faults, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Fault, error) {
+		var f Fault
+		err := r.Scan(&f.ID, &f.Rule)
+		return f, err
+	})
+	if err != nil {
+		return state{}, err
+	}
+	st.approvals, st.declined, st.hotfixes, st.faults = approvals, declined, hotfixes, faults
 	return st, nil
 }
 
@@ -105,12 +126,16 @@ func write(ctx context.Context, tx pgx.Tx, st state, reset bool, now time.Time) 
 	for i, kb := range st.hotfixes {
 		b.Queue(`INSERT INTO tbInstalledHotfix (RowOrder, KBArticle) VALUES ($1, $2)`, i, kb)
 	}
+	b.Queue(`DELETE FROM tbFaultRule`)
+	for i, f := range st.faults {
+		b.Queue(`INSERT INTO tbFaultRule (RowOrder, RuleID, Rule) VALUES ($1, $2, $3)`, i, f.ID, string(f.Rule))
+	}
 	resets := 0
 	if reset {
 		resets = 1
 	}
-	b.Queue(`UPDATE tbConfiguration SET ScenarioName = $1, Version = Version + 1, ResetCount = ResetCount + $2, LastChange = $3
-		WHERE ConfigurationID = 1 RETURNING Version, ResetCount`, st.scenario, resets, now).QueryRow(func(r pgx.Row) error {
+	b.Queue(`UPDATE tbConfiguration SET ScenarioName = $1, Version = Version + 1, ResetCount = ResetCount + $2, LastChange = $3, LastFaultRule = $4
+		WHERE ConfigurationID = 1 RETURNING Version, ResetCount`, st.scenario, resets, now, st.lastFault).QueryRow(func(r pgx.Row) error {
 		return r.Scan(&st.version, &st.resetCount)
 	})
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {

@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -30,6 +32,9 @@ type Options struct {
 	// Apply swaps a snapshot in (soapserver.Server.SetWorld). Calls come
 	// one at a time, in the order of the versions. Required.
 	Apply func(*scenarios.World)
+	// ApplyFaults, when set, gets the shared fault rules with every
+	// version applied, in order.
+	ApplyFaults func([]Fault)
 	// OnReset is called when a reset, through any replica, is applied:
 	// each replica clears what it keeps for itself (journal, fault rules).
 	OnReset func()
@@ -156,30 +161,79 @@ func (s *Store) Health() Health {
 // world as it was and is returned as is. When Update returns, this replica
 // serves the change; the others do once they get the notification.
 func (s *Store) Update(ctx context.Context, f func(*scenarios.World) (*scenarios.World, error)) error {
-	return s.change(ctx, false, f)
+	return s.change(ctx, false, func(cur *scenarios.World, _ *state) (*scenarios.World, error) {
+		next, err := f(cur)
+		if err == nil && next == cur {
+			return nil, errUnchanged // a hotfix installed twice
+		}
+		return next, err
+	})
 }
 
 // Select makes w, a world of a built-in scenario or of this replica's own,
 // the shared world: what SelectScenario does in memory.
 func (s *Store) Select(ctx context.Context, w *scenarios.World) error {
-	return s.change(ctx, false, func(*scenarios.World) (*scenarios.World, error) { return w, nil })
+	return s.change(ctx, false, func(*scenarios.World, *state) (*scenarios.World, error) { return w, nil })
 }
 
-// Reset returns the shared world to its scenario's initial state; every
-// replica then calls OnReset.
+// Reset returns the shared world to its scenario's initial state and
+// removes every fault rule; every replica then calls OnReset.
 func (s *Store) Reset(ctx context.Context) error {
-	return s.change(ctx, true, func(cur *scenarios.World) (*scenarios.World, error) {
+	return s.change(ctx, true, func(cur *scenarios.World, st *state) (*scenarios.World, error) {
 		sc, err := s.scenario(cur.Scenario().Name)
 		if err != nil {
 			return nil, err
 		}
+		st.faults = nil
 		return scenarios.NewWorld(sc)
 	})
 }
 
+// AddFault appends a fault rule, given as JSON, and returns its ID: "f" and
+// a number no rule had before.
+func (s *Store) AddFault(ctx context.Context, rule json.RawMessage) (id string, err error) {
+	err = s.change(ctx, false, func(cur *scenarios.World, st *state) (*scenarios.World, error) {
+		st.lastFault++
+		id = "f" + strconv.FormatInt(st.lastFault, 10)
+		st.faults = append(st.faults, Fault{ID: id, Rule: rule})
+		return cur, nil
+	})
+	return id, err
+}
+
+// RemoveFault removes the rule with the ID and says whether there was one.
+func (s *Store) RemoveFault(ctx context.Context, id string) (found bool, err error) {
+	err = s.change(ctx, false, func(cur *scenarios.World, st *state) (*scenarios.World, error) {
+		n := len(st.faults)
+		st.faults = slices.DeleteFunc(st.faults, func(f Fault) bool { return f.ID == id })
+		if found = len(st.faults) < n; !found {
+			return nil, errUnchanged
+		}
+		return cur, nil
+	})
+	return found, err
+}
+
+// ClearFaults removes every rule and says how many there were.
+func (s *Store) ClearFaults(ctx context.Context) (n int, err error) {
+	err = s.change(ctx, false, func(cur *scenarios.World, st *state) (*scenarios.World, error) {
+		if n = len(st.faults); n == 0 {
+			return nil, errUnchanged
+		}
+		st.faults = nil
+		return cur, nil
+	})
+	return n, err
+}
+
+// errUnchanged ends a change that changes nothing without writing.
+var errUnchanged = errors.New("unchanged")
+
 // change runs one writer's transaction: lock, read, apply f, write,
-// announce, commit, and serve the result here at once.
-func (s *Store) change(ctx context.Context, reset bool, f func(*scenarios.World) (*scenarios.World, error)) error {
+// announce, commit, and serve the result here at once. f gets the world
+// the rows describe and the state, whose fault rules it may change, and
+// returns the next world; errUnchanged from f commits nothing.
+func (s *Store) change(ctx context.Context, reset bool, f func(*scenarios.World, *state) (*scenarios.World, error)) error {
 	var (
 		next    *scenarios.World
 		wrote   state
@@ -194,21 +248,18 @@ func (s *Store) change(ctx context.Context, reset bool, f func(*scenarios.World)
 		if err != nil {
 			return err
 		}
-		w, err := f(cur)
+		w, err := f(cur, &st)
 		if err != nil {
 			refused = err
 			return err
 		}
 		if w == nil {
-			return errors.New("store: the change returned no world")
-		}
-		if w == cur && !reset {
-			next = nil // nothing changed (a hotfix installed twice)
-			return nil
+			return errors.New("the change returned no world")
 		}
 		// Every replica builds the world from the rows; so does this one,
 		// so that all serve the same.
 		nst := stateOf(w)
+		nst.faults, nst.lastFault = st.faults, st.lastFault
 		if next, err = s.build(nst); err != nil {
 			return err
 		}
@@ -216,14 +267,14 @@ func (s *Store) change(ctx context.Context, reset bool, f func(*scenarios.World)
 		return err
 	})
 	switch {
+	case errors.Is(refused, errUnchanged):
+		return nil
 	case refused != nil:
 		return refused // as f said it, for the caller to tell refusals apart
 	case err != nil:
 		return fmt.Errorf("store: %w", err)
 	}
-	if next != nil {
-		s.apply(wrote, next)
-	}
+	s.apply(wrote, next)
 	return nil
 }
 
@@ -275,6 +326,9 @@ func (s *Store) apply(st state, w *scenarios.World) {
 	s.version, s.resetCount = st.version, st.resetCount
 	s.health.Scenario = st.scenario
 	s.opts.Apply(w)
+	if s.opts.ApplyFaults != nil {
+		s.opts.ApplyFaults(st.faults)
+	}
 	if reset && !first && s.opts.OnReset != nil {
 		s.opts.OnReset()
 	}

@@ -63,7 +63,18 @@ type replica struct {
 	*store.Store
 	mu     sync.Mutex
 	world  *scenarios.World
+	faults []store.Fault
 	resets int
+}
+
+func (r *replica) faultIDs() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ids []string
+	for _, f := range r.faults {
+		ids = append(ids, f.ID)
+	}
+	return ids
 }
 
 func (r *replica) served() *scenarios.World {
@@ -90,6 +101,11 @@ func open(t *testing.T, url, scenario string) *replica {
 		Apply: func(w *scenarios.World) {
 			r.mu.Lock()
 			r.world = w
+			r.mu.Unlock()
+		},
+		ApplyFaults: func(fs []store.Fault) {
+			r.mu.Lock()
+			r.faults = fs
 			r.mu.Unlock()
 		},
 		OnReset:       func() { r.mu.Lock(); r.resets++; r.mu.Unlock() },
@@ -302,4 +318,44 @@ func TestLosingTheDatabase(t *testing.T) {
 	eventually(t, "replica b serves the change made after the outage", func() bool {
 		return b.served().Build().HasHotfix(scenarios.HotfixKB954960)
 	})
+}
+
+// Fault rules are shared like the world; their IDs are never reused, and a
+// reset removes them.
+func TestFaultRulesAreShared(t *testing.T) {
+	url := database(t)
+	a := open(t, url, "sp1-office2003")
+	b := open(t, url, "sp1-office2003")
+	ctx := context.Background()
+	rule := []byte(`{"operation":"GetConfig","error_code":"ServerBusy"}`)
+	first, err := a.AddFault(ctx, rule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := b.AddFault(ctx, rule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first != "f1" || second != "f2" {
+		t.Errorf("IDs %s, %s; want f1, f2", first, second)
+	}
+	eventually(t, "replica a holds both rules", func() bool { return fmt.Sprint(a.faultIDs()) == "[f1 f2]" })
+	if found, err := b.RemoveFault(ctx, "f1"); err != nil || !found {
+		t.Fatalf("RemoveFault f1 = %v, %v", found, err)
+	}
+	if found, err := b.RemoveFault(ctx, "f1"); err != nil || found {
+		t.Errorf("RemoveFault f1 again = %v, %v; want not found", found, err)
+	}
+	third, err := a.AddFault(ctx, rule)
+	if err != nil || third != "f3" {
+		t.Errorf("after a removal the next ID is %q (%v), want f3", third, err)
+	}
+	eventually(t, "replica b holds f2 and f3", func() bool { return fmt.Sprint(b.faultIDs()) == "[f2 f3]" })
+	if err := a.Reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "replica b holds no rule after the reset", func() bool { return len(b.faultIDs()) == 0 })
+	if n, err := a.ClearFaults(ctx); err != nil || n != 0 {
+		t.Errorf("ClearFaults with none = %d, %v", n, err)
+	}
 }
