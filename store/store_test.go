@@ -95,9 +95,23 @@ func startWorld(t *testing.T, name string) *scenarios.World {
 // open starts a replica on url that was started with the named scenario.
 func open(t *testing.T, url, scenario string) *replica {
 	t.Helper()
+	r, err := openErr(url, scenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Close)
+	return r
+}
+
+// openErr is open without the test's bookkeeping.
+func openErr(url, scenario string) (*replica, error) {
+	start, err := scenarios.BuiltinWorld(scenario)
+	if err != nil {
+		return nil, err
+	}
 	r := &replica{}
 	st, err := store.Open(context.Background(), url, store.Options{
-		Start: startWorld(t, scenario),
+		Start: start,
 		Apply: func(w *scenarios.World) {
 			r.mu.Lock()
 			r.world = w
@@ -112,11 +126,10 @@ func open(t *testing.T, url, scenario string) *replica {
 		ProbeInterval: 100 * time.Millisecond,
 	})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	t.Cleanup(st.Close)
 	r.Store = st
-	return r
+	return r, nil
 }
 
 // eventually polls cond for up to five seconds.
