@@ -103,6 +103,11 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	cfg.MaxConns = 4
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		// An admin change while the database is away fails in seconds
+		// rather than waiting on the caller's patience.
+		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -384,44 +389,50 @@ func (s *Store) refreshLogged(ctx context.Context) error {
 // is back, refresh catches up on the changes missed.
 func (s *Store) follow(ctx context.Context) {
 	defer close(s.done)
-	backoff := 100 * time.Millisecond
+	const firstRetry, maxRetry = 100 * time.Millisecond, 5 * time.Second
+	backoff := firstRetry
 	for {
-		err := s.listen(ctx)
+		connected, err := s.listen(ctx)
 		if ctx.Err() != nil {
 			return
 		}
 		s.lost(err)
+		if connected {
+			backoff = firstRetry // a new outage
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(backoff):
 		}
-		backoff = min(2*backoff, 5*time.Second)
-		if s.Health().Connected {
-			backoff = 100 * time.Millisecond
-		}
+		backoff = min(2*backoff, maxRetry)
 	}
 }
 
 // listen holds one LISTEN connection: it catches up, then refreshes on
-// every notification and probes the connection when idle. It returns why
-// the connection ended.
-func (s *Store) listen(ctx context.Context) error {
+// every notification and probes the connection when idle. It returns
+// whether it got as far as listening, and why the connection ended.
+func (s *Store) listen(ctx context.Context) (connected bool, err error) {
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	conn, err := pgx.ConnectConfig(cctx, s.conn)
 	cancel()
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer conn.Close(context.Background())
 	if _, err := conn.Exec(ctx, `LISTEN `+notifyChannel); err != nil {
-		return err
+		return false, err
 	}
 	// Changes committed while this replica was not listening.
 	if err := s.refreshLogged(ctx); err != nil {
-		return err
+		return false, err
 	}
 	s.reachable()
+	return true, s.wait(ctx, conn)
+}
+
+// wait refreshes on every notification until the connection fails.
+func (s *Store) wait(ctx context.Context, conn *pgx.Conn) error {
 	for {
 		wctx, cancel := context.WithTimeout(ctx, s.opts.ProbeInterval)
 		n, err := conn.WaitForNotification(wctx)
