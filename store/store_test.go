@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -371,4 +373,46 @@ func TestFaultRulesAreShared(t *testing.T) {
 	if n, err := a.ClearFaults(ctx); err != nil || n != 0 {
 		t.Errorf("ClearFaults with none = %d, %v", n, err)
 	}
+}
+
+// An idle replica probes its connection without taking a quiet database
+// for a lost one.
+func TestAnIdleReplicaStaysConnected(t *testing.T) {
+	url := database(t)
+	var log syncBuffer
+	st, err := store.Open(context.Background(), url, store.Options{
+		Start:         startWorld(t, "sp1-office2003"),
+		Apply:         func(*scenarios.World) {},
+		Logger:        slog.New(slog.NewTextHandler(&log, nil)),
+		ProbeInterval: 20 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	time.Sleep(300 * time.Millisecond) // a dozen probes
+	if h := st.Health(); !h.Connected {
+		t.Errorf("health after idling: %+v", h)
+	}
+	if out := log.String(); strings.Contains(out, "unreachable") {
+		t.Errorf("an idle replica logged a loss:\n%s", out)
+	}
+}
+
+// syncBuffer is a log destination safe for the store's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
