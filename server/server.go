@@ -30,7 +30,6 @@ import (
 	"github.com/wsusmock/wsusmock/admin"
 	"github.com/wsusmock/wsusmock/scenarios"
 	"github.com/wsusmock/wsusmock/soapserver"
-	"github.com/wsusmock/wsusmock/store"
 )
 
 // Defaults of the listener's timeouts.
@@ -71,19 +70,19 @@ type Server struct {
 	// ShutdownGrace is how long Close waits for exchanges in flight; zero
 	// means DefaultShutdownGrace.
 	ShutdownGrace time.Duration
-	// Store, when set, is the URL of a PostgreSQL database
-	// (postgres://…) that holds the world's mutable state, shared by every
-	// server given the same URL (package store); World then only seeds an
-	// empty database and lends its scenario. Empty keeps the world in
-	// memory.
-	Store string
+	// Share, when set, joins the server to a world it shares with other
+	// servers: Open calls it with the SOAP plane (serving World) before it
+	// listens, sends the admin API's changes to what it returns, answers
+	// /healthz with its Health, and Close closes it. `serve --store`
+	// passes one that opens package store. Nil keeps the world in memory.
+	Share func(soap *soapserver.Server, log *slog.Logger) (Shared, error)
 
 	// SOAP and Control are the SOAP plane and the in-process admin API,
 	// set by Open.
 	SOAP    *soapserver.Server
 	Control *admin.Controller
-	// Shared is the store opened for Store, set by Open; nil without one.
-	Shared *store.Store
+	// Shared is what Share returned, set by Open; nil without Share.
+	Shared Shared
 
 	ln     net.Listener
 	hs     *http.Server
@@ -107,9 +106,9 @@ func (s *Server) Open() error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	var shared *store.Store
-	if s.Store != "" {
-		if shared, err = openStore(s.Store, s.World, soap, log, s.Config.Now); err != nil {
+	var shared Shared
+	if s.Share != nil {
+		if shared, err = s.Share(soap, log); err != nil {
 			soap.Close()
 			return err
 		}
@@ -140,8 +139,8 @@ func (s *Server) Open() error {
 	handler := Handler(soap, admin.NewHandler(s.Control, access))
 	if shared != nil {
 		s.Shared = shared
-		s.Control.Share(sharedWorld{shared})
-		handler = healthWithStore(shared, handler)
+		s.Control.Share(shared)
+		handler = sharedHealth(shared, handler)
 	}
 	s.hs = &http.Server{
 		Handler:           handler,

@@ -146,7 +146,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	srv := &server.Server{Addr: o.addr, World: world, Config: cfg, TLS: tlsConfig,
-		Admin: admin.Access{Token: token, Hosts: o.adminHosts}, Store: o.store}
+		Admin: admin.Access{Token: token, Hosts: o.adminHosts}}
+	if o.store != "" {
+		srv.Share = shareStore(o.store)
+	}
 	if err := srv.Open(); err != nil {
 		return err
 	}

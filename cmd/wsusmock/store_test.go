@@ -1,4 +1,4 @@
-package server_test
+package main
 
 import (
 	"context"
@@ -35,6 +35,20 @@ func startPostgres(t *testing.T) *pgtest.Cluster {
 		}
 	})
 	return c
+}
+
+// openShared opens a server with the sp1-office2003 scenario.
+func openShared(t *testing.T, s *server.Server) *server.Server {
+	t.Helper()
+	var err error
+	if s.World, err = scenarios.BuiltinWorld("sp1-office2003"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Open(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }
 
 // office2003 runs one detection cycle of an Office 2003 machine.
@@ -81,8 +95,8 @@ func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) 
 // both.
 func TestServersWithOneStoreShareTheWorld(t *testing.T) {
 	pg := startPostgres(t)
-	one := open(t, &server.Server{Store: pg.URL, Config: soapserver.Config{CookieKey: []byte("one key for both")}})
-	two := open(t, &server.Server{Store: pg.URL, Config: soapserver.Config{CookieKey: []byte("one key for both")}})
+	one := openShared(t, &server.Server{Share: shareStore(pg.URL), Config: soapserver.Config{CookieKey: []byte("one key for both")}})
+	two := openShared(t, &server.Server{Share: shareStore(pg.URL), Config: soapserver.Config{CookieKey: []byte("one key for both")}})
 
 	if res := office2003(t, one.URL()); res.Succeeded || res.Fault == nil || res.Fault.Code != wusp.InternalServerError {
 		t.Fatalf("before the hotfix: %s, want the InternalServerError fault", res.Summary())
@@ -131,7 +145,7 @@ func TestServersWithOneStoreShareTheWorld(t *testing.T) {
 // and says so in /healthz; once the database is back, so is the server.
 func TestAServerThatLosesItsStoreKeepsServing(t *testing.T) {
 	pg := startPostgres(t)
-	s := open(t, &server.Server{Store: pg.URL})
+	s := openShared(t, &server.Server{Share: shareStore(pg.URL)})
 	if _, err := s.Control.InstallHotfix(context.Background(), "KB954960"); err != nil {
 		t.Fatal(err)
 	}
