@@ -142,6 +142,7 @@ func describe(w *scenarios.World, faultStatus int) ServerInfo {
 		Build:                    b.ID,
 		Hotfixes:                 hotfixes,
 		FaultStatus:              faultStatus,
+		WsusmockVersion:          Version(),
 	}
 }
 

@@ -118,6 +118,10 @@ func TestAdminServerInfoAndHotfix(t *testing.T) {
 		VersionStringRegistryKey: `HKLM\SOFTWARE\Microsoft\Update Services\Server\Setup\VersionString`,
 		ClientDLLVersion:         "3.1.6001.65", ProtocolVersion: "3.1", Scenario: "sp1-office2003",
 		Build: "wsus30-sp1", Hotfixes: []string{}, FaultStatus: 200,
+		WsusmockVersion: admin.Version(),
+	}
+	if info.WsusmockVersion == "" {
+		t.Error("GET /server names no wsusmock version")
 	}
 	if !equalJSON(info, want) {
 		t.Errorf("GET /server = %+v, want %+v", info, want)

@@ -32,6 +32,9 @@ type ServerInfo struct {
 	Hotfixes         []string `json:"hotfixes"`
 	// FaultStatus is the HTTP status WSUS faults are sent with.
 	FaultStatus int `json:"fault_status"`
+	// WsusmockVersion is the mock's own version (Version), so a bug
+	// report names the build that answered.
+	WsusmockVersion string `json:"wsusmock_version"`
 }
 
 // HotfixResult is the reply to installing a hotfix

@@ -62,6 +62,14 @@ type Server struct {
 	// Admin holds the admin API's access rules. The host of Addr is added
 	// to Admin.Hosts.
 	Admin admin.Access
+	// Listener, when set, is served instead of listening on Addr, so a
+	// caller can bind before it creates anything else (a log file) and
+	// fail without leaving it behind. Addr's host still names the admin
+	// API. Close closes it.
+	Listener net.Listener
+	// Metrics, when set, counts the exchanges and is served at
+	// MetricsPath (package metrics has one for Prometheus).
+	Metrics Metrics
 	// TLS, when set, serves HTTPS.
 	TLS *tls.Config
 	// Timeouts of the listener; zero means the Default… values, and for
@@ -98,7 +106,11 @@ func (s *Server) Open() error {
 	if s.World == nil {
 		return errors.New("server: no world to serve")
 	}
-	soap, err := soapserver.New(s.World, s.Config)
+	cfg := s.Config
+	if s.Metrics != nil {
+		cfg.Observe = observeBoth(cfg.Observe, s.Metrics.Observe)
+	}
+	soap, err := soapserver.New(s.World, cfg)
 	if err != nil {
 		return err
 	}
@@ -117,13 +129,15 @@ func (s *Server) Open() error {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		soap.Close()
-		if shared != nil {
-			shared.Close()
+	ln := s.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", addr); err != nil {
+			soap.Close()
+			if shared != nil {
+				shared.Close()
+			}
+			return err
 		}
-		return err
 	}
 	s.scheme = "http"
 	if s.TLS != nil {
@@ -141,6 +155,10 @@ func (s *Server) Open() error {
 		s.Shared = shared
 		s.Control.Share(shared)
 		handler = sharedHealth(shared, handler)
+	}
+	if s.Metrics != nil {
+		s.Metrics.JournalDropped(soap.JournalDropped)
+		handler = withMetrics(handler, s.Metrics.Handler())
 	}
 	s.hs = &http.Server{
 		Handler:           handler,
@@ -170,6 +188,38 @@ func Handler(soap *soapserver.Server, adm *admin.Handler) http.Handler {
 		}
 		soap.ServeHTTP(w, r)
 	})
+}
+
+// MetricsPath is where a server with Metrics serves them.
+const MetricsPath = "/metrics"
+
+// Metrics is what a server needs of a metrics registry (*metrics.Metrics):
+// it sees every exchange, reads the journal's drops, and serves itself.
+// An interface, so that the server, and the test kit with it, do not
+// depend on a metrics library.
+type Metrics interface {
+	Observe(*soapserver.JournalEntry)
+	JournalDropped(func() uint64)
+	Handler() http.Handler
+}
+
+// withMetrics serves MetricsPath from m and everything else from h.
+func withMetrics(h, m http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == MetricsPath {
+			m.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// observeBoth calls a, when set, then b.
+func observeBoth(a, b func(*soapserver.JournalEntry)) func(*soapserver.JournalEntry) {
+	if a == nil {
+		return b
+	}
+	return func(e *soapserver.JournalEntry) { a(e); b(e) }
 }
 
 // ListenAddr is the address the server listens on, e.g. 127.0.0.1:49152.

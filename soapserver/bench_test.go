@@ -142,6 +142,25 @@ func callBytes(b *testing.B, r hotRequest) []byte {
 	return rec.Body.Bytes()
 }
 
+// BenchmarkSyncUpdatesFault is the KB954960 failure alone, on the request
+// a Windows Update Agent sends; BenchmarkSyncUpdatesFaultMetrics
+// (metrics_bench_test.go) is the same with Prometheus counting every
+// exchange, so the two side by side show what the metrics cost.
+func BenchmarkSyncUpdatesFault(b *testing.B) { benchSyncUpdatesFault(b, Config{}) }
+
+func benchSyncUpdatesFault(b *testing.B, cfg Config) {
+	s := newTestServer(b, scenarios.DefaultScenario, cfg)
+	req, err := wuaclient.ThirdSyncUpdates(inProcess(s), fixedNow)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := hotRequest{"SyncUpdatesFault", s, wusp.OpSyncUpdates, wusp.MarshalSyncUpdatesWUA(req), "<ErrorCode>InternalServerError</ErrorCode>"}
+	if got := callBytes(b, r); !bytes.Contains(got, []byte(r.want)) {
+		b.Fatalf("not the KB954960 fault:\n%s", got)
+	}
+	serveLoop(b, s, "/ClientWebService/client.asmx", r.op, r.body)
+}
+
 // BenchmarkLoopback serves the floor and the server with net/http on
 // loopback and sends them the hot requests from 16 concurrent keep-alive
 // clients in this process: the same comparison as a load run against

@@ -171,12 +171,8 @@ func (j *journal) release(seq uint64) {
 // read returns the entries the filter selects, oldest first. A writer that
 // claimed a number but has not stored yet is simply not seen.
 func (j *journal) read(f JournalFilter) JournalPage {
-	hi, lo := j.seq.Load(), j.floor.Load()
+	hi, lo := j.bounds()
 	p := JournalPage{Entries: []*JournalEntry{}}
-	size := uint64(len(j.slots))
-	if hi-lo > size {
-		lo = hi - size
-	}
 	for i := range j.slots {
 		// An entry outside (lo, hi] is stale: cleared, or a slow writer's
 		// that lost its slot to a newer one.
@@ -196,6 +192,16 @@ func (j *journal) read(f JournalFilter) JournalPage {
 	cleared := j.cleared.Load()
 	p.Total, p.Dropped = hi-cleared, lo-cleared
 	return p
+}
+
+// bounds are the newest sequence number and the one below the oldest
+// entry still held: entries outside (lo, hi] are gone.
+func (j *journal) bounds() (hi, lo uint64) {
+	hi, lo = j.seq.Load(), j.floor.Load()
+	if size := uint64(len(j.slots)); hi-lo > size {
+		lo = hi - size
+	}
+	return hi, lo
 }
 
 // clear forgets every entry so far, and lets go of them so that their
@@ -240,10 +246,21 @@ func (s *Server) record(x *exchange) {
 	}
 	s.journal.add(e)
 	s.events.publish(e)
+	if s.cfg.Observe != nil {
+		s.cfg.Observe(e)
+	}
 }
 
 // Journal returns the recorded exchanges the filter selects, oldest first.
 func (s *Server) Journal(f JournalFilter) JournalPage { return s.journal.read(f) }
+
+// JournalDropped is how many exchanges the journal has dropped since it
+// was last cleared, for lack of room: what a JournalPage's Dropped says,
+// without reading the entries.
+func (s *Server) JournalDropped() uint64 {
+	_, lo := s.journal.bounds()
+	return lo - s.journal.cleared.Load()
+}
 
 // ClearJournal forgets the recorded exchanges and releases their memory;
 // sequence numbers continue.

@@ -3,6 +3,7 @@ package soapserver
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -38,15 +39,30 @@ func (s *Server) serveSelfUpdate(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		http.NotFound(w, r)
+		s.selfUpdateNotFound(w, name)
 		return
 	}
 	if !strings.EqualFold(name, "wuident.cab") {
-		http.NotFound(w, r)
+		s.selfUpdateNotFound(w, name)
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	http.ServeContent(w, r, "wuident.cab", time.Time{}, bytes.NewReader(placeholderWuident))
+}
+
+// selfUpdateNotFound answers 404 with a body that says which directory
+// lacks the file, so that a user whose real agent stops at the self-update
+// check learns what to supply. The name is quoted: it is the caller's.
+func (s *Server) selfUpdateNotFound(w http.ResponseWriter, name string) {
+	source := s.cfg.SelfUpdateSource
+	switch {
+	case source != "":
+	case s.cfg.SelfUpdate != nil:
+		source = "the self-update directory served"
+	default:
+		source = "the placeholder self-update directory, which holds wuident.cab only"
+	}
+	http.Error(w, fmt.Sprintf("%q is not in %s", "selfupdate/"+name, source), http.StatusNotFound)
 }
 
 // placeholderWuident is a cabinet holding one stored file, wuident.txt,

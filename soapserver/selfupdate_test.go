@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"testing/fstest"
 )
@@ -36,8 +37,9 @@ func TestSelfUpdateDirectory(t *testing.T) {
 		if code, _ := get(s, http.MethodHead, "/SelfUpdate/WUIDENT.CAB"); code != http.StatusOK {
 			t.Errorf("HEAD in another case: %d", code)
 		}
-		if code, _ := get(s, http.MethodGet, "/selfupdate/wsus3setup.cab"); code != http.StatusNotFound {
-			t.Errorf("another file: %d, want 404", code)
+		if code, body := get(s, http.MethodGet, "/selfupdate/wsus3setup.cab"); code != http.StatusNotFound ||
+			!strings.Contains(string(body), `"selfupdate/wsus3setup.cab" is not in the placeholder self-update directory`) {
+			t.Errorf("another file: %d %q, want 404 saying the placeholder lacks it", code, body)
 		}
 	})
 	t.Run("a directory of the user's", func(t *testing.T) {
@@ -45,15 +47,16 @@ func TestSelfUpdateDirectory(t *testing.T) {
 			"wuident.cab":                    {Data: []byte("MSCF real")},
 			"WSUS3/x86/Other/wsus3setup.cab": {Data: []byte("MSCF setup")},
 		}
-		s := newTestServer(t, "sp1-office2003", Config{SelfUpdate: tree})
+		s := newTestServer(t, "sp1-office2003", Config{SelfUpdate: tree, SelfUpdateSource: "--selfupdate-dir /srv/Selfupdate"})
 		if code, body := get(s, http.MethodGet, "/selfupdate/wuident.cab"); code != http.StatusOK || string(body) != "MSCF real" {
 			t.Errorf("wuident.cab: %d %q", code, body)
 		}
 		if code, body := get(s, http.MethodGet, "/selfupdate/WSUS3/x86/Other/wsus3setup.cab"); code != http.StatusOK || string(body) != "MSCF setup" {
 			t.Errorf("nested file: %d %q", code, body)
 		}
-		if code, _ := get(s, http.MethodGet, "/selfupdate/missing.cab"); code != http.StatusNotFound {
-			t.Errorf("missing file: %d, want 404", code)
+		if code, body := get(s, http.MethodGet, "/selfupdate/missing.cab"); code != http.StatusNotFound ||
+			!strings.Contains(string(body), `"selfupdate/missing.cab" is not in --selfupdate-dir /srv/Selfupdate`) {
+			t.Errorf("missing file: %d %q, want 404 naming the directory", code, body)
 		}
 		if code, _ := get(s, http.MethodPost, "/selfupdate/wuident.cab"); code != http.StatusMethodNotAllowed {
 			t.Errorf("POST: %d, want 405", code)

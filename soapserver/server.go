@@ -36,6 +36,11 @@ type Config struct {
 	MaxRequestBytes int64
 	// MaxDepth bounds XML nesting; zero means wusp.DefaultMaxDepth.
 	MaxDepth int
+	// MaxInflightBytes bounds the memory requests of 64 KiB and more may
+	// hold together while they are read and parsed (each counts ten times
+	// its length); one that finds no room within 10 s gets a ServerBusy
+	// fault. Zero means DefaultMaxInflightBytes.
+	MaxInflightBytes int64
 	// Logger receives one debug record per exchange and errors; nil
 	// discards.
 	Logger *slog.Logger
@@ -70,6 +75,16 @@ type Config struct {
 	// under /selfupdate/ (a copy of a WSUS install's Selfupdate folder);
 	// nil serves a placeholder wuident.cab only.
 	SelfUpdate fs.FS
+	// SelfUpdateSource names where the self-update files come from in the
+	// body of a 404 for a file that is not there, so the user learns what
+	// to supply (e.g. "--selfupdate-dir /srv/Selfupdate"); empty means a
+	// generic description.
+	SelfUpdateSource string
+	// Observe, when set, is called with every exchange once it is
+	// journaled, on the goroutine that served it, so that counters
+	// (package metrics) follow the journal without reading it. The entry
+	// must not be modified; Observe must be quick.
+	Observe func(*JournalEntry)
 }
 
 const (
@@ -122,6 +137,8 @@ type Server struct {
 	nextRule int // guarded by mu
 	journal  *journal
 	events   *broker
+	// inflight bounds the memory of large requests being parsed.
+	inflight *inflight
 	// done is closed by Close: event streams and injected delays end.
 	done      chan struct{}
 	closeOnce sync.Once
@@ -153,6 +170,12 @@ func New(world *scenarios.World, cfg Config) (*Server, error) {
 	if cfg.MaxDepth == 0 {
 		cfg.MaxDepth = wusp.DefaultMaxDepth
 	}
+	if cfg.MaxInflightBytes < 0 {
+		return nil, fmt.Errorf("in-flight bytes %d: must not be negative", cfg.MaxInflightBytes)
+	}
+	if cfg.MaxInflightBytes == 0 {
+		cfg.MaxInflightBytes = DefaultMaxInflightBytes
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -176,7 +199,7 @@ func New(world *scenarios.World, cfg Config) (*Server, error) {
 	if cfg.JournalBytes == 0 {
 		cfg.JournalBytes = DefaultJournalBytes
 	}
-	s := &Server{cfg: cfg, sealer: sl, log: log, journal: newJournal(cfg.JournalSize, cfg.JournalBytes), events: newBroker(), done: make(chan struct{}),
+	s := &Server{cfg: cfg, sealer: sl, log: log, journal: newJournal(cfg.JournalSize, cfg.JournalBytes), events: newBroker(), inflight: newInflight(cfg.MaxInflightBytes), done: make(chan struct{}),
 		debug: log.Enabled(context.Background(), slog.LevelDebug)}
 	for i := range s.threads {
 		s.threads[i] = "w3wp." + strconv.Itoa(i+1)

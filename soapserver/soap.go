@@ -75,6 +75,13 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, snap *snapsho
 	x := &sc.x
 	defer s.record(x)
 
+	share, ok := s.inflight.acquire(r.Context(), r.ContentLength, s.cfg.MaxRequestBytes)
+	if !ok {
+		s.busy(w, x)
+		return
+	}
+	defer s.inflight.release(share)
+
 	buf := &sc.body
 	if n := r.ContentLength; n > 0 && n <= s.cfg.MaxRequestBytes {
 		buf.Grow(int(n) + bytes.MinRead)

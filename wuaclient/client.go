@@ -59,6 +59,14 @@ type Client struct {
 	ServerURL string
 	// Profile is the simulated machine. Required.
 	Profile *Profile
+	// ClientID is the machine's SusClientId, a GUID; empty means the
+	// profile's. Give every simulated machine of one profile its own (see
+	// ClientIDFromName) and the server tells them apart, as it told real
+	// machines apart.
+	ClientID string
+	// DNSName is the machine's host name, sent in GetAuthorizationCookie
+	// and RegisterComputer; empty means the profile's.
+	DNSName string
 	// HTTP sends the requests; nil means a client of its own with
 	// keep-alive connections and no proxy.
 	HTTP *http.Client
@@ -229,6 +237,11 @@ func (c *Client) Detect(ctx context.Context) (*Result, error) {
 	res := &Result{}
 	if c.Profile == nil {
 		return res, errors.New("wuaclient: no profile")
+	}
+	if c.ClientID != "" {
+		if err := CheckClientID(c.ClientID); err != nil {
+			return res, fmt.Errorf("wuaclient: %w", err)
+		}
 	}
 	root, err := serverRoot(c.ServerURL)
 	if err != nil {
@@ -561,7 +574,7 @@ func (cy *cycle) faultDump(xe *exchangeError, f *wusp.Fault, hr HRESULT, code in
 func (cy *cycle) report(eventID int, hr HRESULT, status, text string, replacement []string) {
 	now := cy.c.now()
 	ev := wusp.ReportingEvent{
-		ClientID:           cy.c.Profile.SusClientID(),
+		ClientID:           cy.c.clientID(),
 		TimeAtTarget:       now.UTC(),
 		EventInstanceID:    strings.ToUpper(wusp.NewGUID()),
 		NamespaceID:        eventNamespaceID,

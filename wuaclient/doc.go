@@ -39,6 +39,11 @@
 //	fmt.Println(res.Summary())
 //	// result: failed hresult=0x8024400E fault=InternalServerError id=… operation=SyncUpdates http_status=200 round_trips=3
 //
+// A profile is a kind of machine; Client.ClientID and Client.DNSName make
+// one Client a machine of its own (ClientIDFromName derives a stable
+// SusClientId from a host name), as package fleet does for each of its
+// machines.
+//
 // The HRESULTs are those of wuerror.h (docs/protocol-facts.md §3.1): a soap:Server
 // fault is 0x8024400E, a soap:Client fault 0x8024400D, an HTTP error status
 // without a SOAP body WU_E_PT_HTTP_STATUS_*, a failed connection

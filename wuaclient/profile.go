@@ -2,7 +2,6 @@ package wuaclient
 
 import (
 	"bytes"
-	"crypto/sha1"
 	"errors"
 	"fmt"
 	"io"
@@ -131,10 +130,7 @@ func (p *Profile) SusClientID() string {
 	if p.ClientID != "" {
 		return p.ClientID
 	}
-	h := sha1.Sum([]byte("wsusmock profile " + p.Name))
-	h[6] = h[6]&0x0f | 0x50
-	h[8] = h[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+	return nameGUID("wsusmock profile " + p.Name)
 }
 
 // ComputerInfo is what RegisterComputer sends for the profile.

@@ -87,9 +87,9 @@ func (cy *cycle) ensureSession() error {
 	}
 	if cy.auth == nil {
 		if cy.recoveries > 0 {
-			cy.log(cookieRecovery(p.SusClientID(), p.TargetGroup, p.DNSName, cy.authURL.String())...)
+			cy.log(cookieRecovery(cy.c.clientID(), p.TargetGroup, cy.c.dnsName(), cy.authURL.String())...)
 		}
-		req := &wusp.GetAuthorizationCookieRequest{ClientID: p.SusClientID(), TargetGroupName: p.TargetGroup, DNSName: p.DNSName}
+		req := &wusp.GetAuthorizationCookieRequest{ClientID: cy.c.clientID(), TargetGroupName: p.TargetGroup, DNSName: cy.c.dnsName()}
 		var resp wusp.GetAuthorizationCookieResponse
 		if err := cy.call(cy.authURL, wusp.OpGetAuthorizationCookie, req, &resp); err != nil {
 			return err
@@ -117,7 +117,9 @@ func (cy *cycle) ensureSession() error {
 		cy.refresh = false
 	}
 	if cy.mustRegister && !cy.registered {
-		req := &wusp.RegisterComputerRequest{Cookie: *cy.cookie, ComputerInfo: p.ComputerInfo()}
+		info := p.ComputerInfo()
+		info.DNSName = cy.c.dnsName()
+		req := &wusp.RegisterComputerRequest{Cookie: *cy.cookie, ComputerInfo: info}
 		err := cy.call(cy.clientURL, wusp.OpRegisterComputer, req, &wusp.RegisterComputerResponse{})
 		var f *wusp.Fault
 		if err != nil && !(errors.As(err, &f) && f.Code == wusp.RegistrationNotRequired) {

@@ -12,3 +12,13 @@ func MarshalFaultWithEtree(f *Fault) string {
 	detail.CreateElement("Method").SetText(f.Method)
 	return string(serialize(doc))
 }
+
+// retainedElements counts the elements a Document still references,
+// reachable or not through its slices' lengths: what a pool would pin.
+func retainedElements(d *Document) int {
+	n := 0
+	for _, c := range d.chunks[:cap(d.chunks)] {
+		n += len(c)
+	}
+	return n
+}

@@ -13,7 +13,7 @@ import (
 // server hold or write much more than the request itself.
 const (
 	// MaxInstalledNonLeafUpdateIDs is maxInstalledPrerequisites of WSUS's
-	// ClientWebService web.config (fact sheet §1.7).
+	// ClientWebService web.config (docs/protocol-facts.md §1.7).
 	MaxInstalledNonLeafUpdateIDs = 400
 	// MaxCachedUpdateIDs is maxCachedUpdates of the same web.config; it
 	// also bounds CachedDriverIDs and RefreshCache's globalIDs.
@@ -63,7 +63,7 @@ type LimitError struct {
 	Limit int
 	Unit  string // "items" or "characters"
 	// WSUS marks a limit of WSUS's own, whose fault Message was the bare
-	// element path (fact sheet §1.7).
+	// element path (docs/protocol-facts.md §1.7).
 	WSUS bool
 }
 

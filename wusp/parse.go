@@ -67,6 +67,10 @@ func (d *Document) Clear() {
 	}
 	d.used = 0
 	if len(d.chunks) > maxKeptChunks {
+		// Shortening alone would leave the dropped chunks reachable
+		// through the backing array, and a pooled Document would pin a
+		// large request's tree.
+		clear(d.chunks[maxKeptChunks:])
 		d.chunks = d.chunks[:maxKeptChunks]
 	}
 	clear(d.stack[:cap(d.stack)])

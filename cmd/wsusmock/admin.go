@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -33,8 +34,11 @@ commands:
   hotfix install KB954960           install the fix (refused on RTM and SP2, with the reason)
   hotfix remove KB954960            always refused, as the real update was
   updates                           the catalog with approvals per target group
-  approve UPDATE_ID [--group G]     approve for Install (default group: All Computers)
-  decline UPDATE_ID [--group G]     decline
+  approve UPDATE [--group G]        approve for Install (default group: All Computers);
+                                    UPDATE is an UpdateID, a revision ID (8862) or a title
+  decline UPDATE [--group G]        decline
+  workaround [UPDATE] [--group G]   the console workaround: decline, approve, decline
+                                    (default 8862), with the rows before and after
   scenario [NAME]                   show, or switch to a built-in scenario
   reset                             back to the scenario's initial state; clears faults and journal
   faults add '<json rule>'          add a fault-injection rule
@@ -52,12 +56,14 @@ type adminOptions struct {
 	server string
 	token  string
 	text   bool
+	tls    tlsFlags
 }
 
 func (o *adminOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.server, "server", o.server, "URL of the wsusmock server (default $"+adminServerEnv+", else http://127.0.0.1:8530)")
 	fs.StringVar(&o.token, "token", o.token, "admin bearer token (default $"+adminTokenEnv+")")
 	fs.BoolVar(&o.text, "text", o.text, "print short human-readable lines instead of JSON")
+	o.tls.register(fs)
 }
 
 func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -65,7 +71,7 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var o adminOptions
 	fs := newFlagSet("admin", adminSynopsis, stderr)
 	o.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseOnce(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
@@ -89,6 +95,8 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}, c.printUpdates)
 	case "approve", "decline":
 		return c.approval(ctx, cmd, rest, stderr)
+	case "workaround":
+		return c.workaround(ctx, rest, stderr)
 	case "scenario":
 		return c.scenario(ctx, rest, stderr)
 	case "reset":
@@ -112,12 +120,20 @@ type adminClient struct {
 
 // api is the typed client of the server the flags name.
 func (c *adminClient) api() (*admin.Client, error) {
-	server := cmp.Or(c.opts.server, os.Getenv(adminServerEnv), "http://127.0.0.1:8530")
+	server := c.serverURL()
 	cl, err := admin.NewClient(server, cmp.Or(c.opts.token, os.Getenv(adminTokenEnv)))
 	if err != nil {
 		return nil, usageError{fmt.Sprintf("--server %q: not an http(s) URL", server)}
 	}
+	if cl.HTTPClient, err = c.opts.tls.httpClient(); err != nil {
+		return nil, err
+	}
 	return cl, nil
+}
+
+// serverURL is the server the flags or the environment name.
+func (c *adminClient) serverURL() string {
+	return cmp.Or(c.opts.server, os.Getenv(adminServerEnv), defaultServerURL)
 }
 
 // refused words the server's refusal for the shell, with its HTTP status.
@@ -181,7 +197,7 @@ func typed[T any](f func(*admin.Client, context.Context) (T, error)) func(contex
 func parseArgs(fs *flag.FlagSet, args []string, min, max int) ([]string, error) {
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parseOnce(fs, args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, err
 			}
@@ -199,7 +215,7 @@ func parseArgs(fs *flag.FlagSet, args []string, min, max int) ([]string, error) 
 	case len(pos) > max:
 		return nil, usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), pos[max])}
 	}
-	return pos, nil
+	return pos, flagsFromEnv(fs)
 }
 
 func (c *adminClient) hotfix(ctx context.Context, args []string, stderr io.Writer) error {
@@ -228,7 +244,7 @@ func (c *adminClient) hotfix(ctx context.Context, args []string, stderr io.Write
 }
 
 func (c *adminClient) approval(ctx context.Context, action string, args []string, stderr io.Writer) error {
-	fs := newFlagSet("admin "+action, "admin "+action+" UPDATE_ID [--group G]", stderr)
+	fs := newFlagSet("admin "+action, "admin "+action+" UPDATE [--group G]\n\nUPDATE is an UpdateID, a revision ID (8862) or a title, whole or a part\nthat only one update's title holds (\"Office 2003 Service Pack 1\")", stderr)
 	c.opts.register(fs)
 	group := fs.String("group", "", "target group (default All Computers)")
 	pos, err := parseArgs(fs, args, 1, 1)
@@ -239,13 +255,149 @@ func (c *adminClient) approval(ctx context.Context, action string, args []string
 	if action == "decline" {
 		change = (*admin.Client).Decline
 	}
-	return c.run(ctx, func(ctx context.Context, cl *admin.Client) (any, error) { return change(cl, ctx, pos[0], *group) }, func(v any) error {
-		r := v.(admin.ApprovalResult)
-		if a, ok := r.Update.Approval(r.Group); ok {
-			_, err := fmt.Fprintf(c.out, "%s %q in %s: %s\n", r.Update.UpdateID, r.Update.Title, a.Group, approvalText(a))
-			return err
+	return c.run(ctx, func(ctx context.Context, cl *admin.Client) (any, error) {
+		id, err := resolveUpdate(ctx, cl, pos[0])
+		if err != nil {
+			return nil, err
 		}
-		return nil
+		return change(cl, ctx, id, *group)
+	}, func(v any) error {
+		r := v.(admin.ApprovalResult)
+		_, err := fmt.Fprintln(c.out, approvalLine(r.Update, r.Group))
+		return err
+	})
+}
+
+// approvalLine is an update's state in a group on one line.
+func approvalLine(u admin.CatalogUpdate, group string) string {
+	a, ok := u.Approval(cmp.Or(group, "All Computers"))
+	if !ok {
+		return fmt.Sprintf("%d %s %q: no group %q", u.RevisionID, u.UpdateID, u.Title, group)
+	}
+	return fmt.Sprintf("%d %s %q in %s: %s", u.RevisionID, u.UpdateID, u.Title, a.Group, approvalText(a))
+}
+
+// isUpdateID says whether s has the shape of an UpdateID (a GUID), which
+// goes to the server as it is.
+func isUpdateID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if r != '-' {
+				return false
+			}
+		case !strings.ContainsRune("0123456789abcdefABCDEF", r):
+			return false
+		}
+	}
+	return true
+}
+
+// resolveUpdate turns what the user calls an update into its UpdateID:
+// an UpdateID as it is; a revision ID (8862); a title, whole or a part
+// that only one title holds, without regard to case. A name that fits
+// several updates is an error listing them, never a guess.
+func resolveUpdate(ctx context.Context, cl *admin.Client, name string) (string, error) {
+	if isUpdateID(name) {
+		return name, nil
+	}
+	us, err := cl.Updates(ctx)
+	if err != nil {
+		return "", err
+	}
+	if rev, err := strconv.Atoi(name); err == nil {
+		for _, u := range us {
+			if u.RevisionID == rev {
+				return u.UpdateID, nil
+			}
+		}
+		return "", usageError{fmt.Sprintf("no update has revision ID %d (run \"wsusmock admin --text updates\")", rev)}
+	}
+	var whole, part []admin.CatalogUpdate
+	for _, u := range us {
+		switch {
+		case strings.EqualFold(u.Title, name):
+			whole = append(whole, u)
+		case strings.Contains(strings.ToLower(u.Title), strings.ToLower(name)):
+			part = append(part, u)
+		}
+	}
+	found := cmp.Or(len(whole), len(part))
+	if len(whole) == 0 {
+		whole = part
+	}
+	switch {
+	case found == 1:
+		return whole[0].UpdateID, nil
+	case found == 0:
+		return "", usageError{fmt.Sprintf("no update has UpdateID, revision ID or title %q (run \"wsusmock admin --text updates\")", name)}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%q names %d updates; name one by revision ID or UpdateID:", name, found)
+	for _, u := range whole {
+		fmt.Fprintf(&b, "\n  %d  %s  %s", u.RevisionID, u.UpdateID, u.Title)
+	}
+	return "", usageError{b.String()}
+}
+
+// workaround is the console workaround of advisory 954960 on WSUS 3.0 RTM,
+// where KB954960 cannot be installed: decline, approve, decline the update
+// whose approvals are inconsistent, then show its rows before and after.
+func (c *adminClient) workaround(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := newFlagSet("admin workaround", "admin workaround [UPDATE] [--group G]\n\nUPDATE is as for approve; default 8862 (Office 2003 Service Pack 1)", stderr)
+	c.opts.register(fs)
+	group := fs.String("group", "", "target group (default All Computers)")
+	pos, err := parseArgs(fs, args, 0, 1)
+	if err != nil {
+		return err
+	}
+	name := "8862"
+	if len(pos) == 1 {
+		name = pos[0]
+	}
+	type result struct {
+		Before admin.CatalogUpdate    `json:"before"`
+		Steps  []admin.ApprovalResult `json:"steps"`
+		After  admin.CatalogUpdate    `json:"after"`
+	}
+	return c.run(ctx, func(ctx context.Context, cl *admin.Client) (any, error) {
+		id, err := resolveUpdate(ctx, cl, name)
+		if err != nil {
+			return nil, err
+		}
+		var r result
+		us, err := cl.Updates(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range us {
+			if strings.EqualFold(u.UpdateID, id) {
+				r.Before = u
+			}
+		}
+		for _, step := range []func(*admin.Client, context.Context, string, string) (admin.ApprovalResult, error){
+			(*admin.Client).Decline, (*admin.Client).Approve, (*admin.Client).Decline,
+		} {
+			ar, err := step(cl, ctx, id, *group)
+			if err != nil {
+				return nil, err
+			}
+			r.Steps = append(r.Steps, ar)
+			r.After = ar.Update
+		}
+		return r, nil
+	}, func(v any) error {
+		r := v.(result)
+		fmt.Fprintln(c.out, "before:  ", approvalLine(r.Before, *group))
+		for _, s := range r.Steps {
+			fmt.Fprintf(c.out, "%-9s %s\n", s.Action+":", approvalLine(s.Update, s.Group))
+		}
+		fmt.Fprintln(c.out, "after:   ", approvalLine(r.After, *group))
+		_, err := fmt.Fprintf(c.out, "run a client to see the effect: wsusmock client --server %s --profile xp-sp3-office2003 --quiet\n", c.serverURL())
+		return err
 	})
 }
 
@@ -255,6 +407,8 @@ func approvalText(a admin.GroupApproval) string {
 		return fmt.Sprintf("%s, %d deployment rows (inconsistent)", a.State, len(a.Deployments))
 	case len(a.Deployments) == 1:
 		return fmt.Sprintf("%s (deployment %d)", a.State, a.Deployments[0].DeploymentID)
+	case a.State == "Declined":
+		return a.State + " (no deployment rows)"
 	}
 	return a.State
 }
@@ -277,7 +431,7 @@ func (c *adminClient) scenario(ctx context.Context, args []string, stderr io.Wri
 }
 
 func (c *adminClient) faults(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := newFlagSet("admin faults", "admin faults add '<json>' | list | clear | remove ID", stderr)
+	fs := newFlagSet("admin faults", faultsSynopsis, stderr)
 	c.opts.register(fs)
 	pos, err := parseArgs(fs, args, 1, 2)
 	if err != nil {
@@ -321,6 +475,29 @@ func (c *adminClient) faults(ctx context.Context, args []string, stderr io.Write
 	}
 	return usageError{"admin faults: want add '<json>', list, clear or remove ID"}
 }
+
+const faultsSynopsis = `admin faults add '<json rule>' | list | clear | remove ID
+
+A rule is a JSON object. It matches exchanges by
+  operation     an operation name, e.g. "SyncUpdates" (empty: any)
+  client_id     a SusClientId (empty: any client)
+  nth           only the nth matching exchange, from 1 (0: every one)
+  times         at most this many hits (0: no bound)
+  probability   hit with this chance, 0..1, drawn from seed (absent: always)
+  seed          seed of the draws: the same seed hits the same exchanges
+and answers with one of
+  error_code    a WSUS ErrorCode as a SOAP fault: InternalServerError,
+                ServerChanged, CookieExpired, InvalidCookie, ServerBusy, ...
+  message       the fault's detail message, with error_code
+  transport     "reset" (TCP RST), "empty" (closed, no reply), "truncate"
+                (cut short of its Content-Length) or "drip" (sent slowly);
+                excludes error_code
+  drip          {"bytes":16,"interval_ms":100,"max_ms":5000} for "drip"
+  latency       a delay, alone or with another effect: {"fixed_ms":500}, or
+                {"distribution":"uniform","min_ms":..,"max_ms":..} or
+                {"distribution":"normal","mean_ms":..,"stddev_ms":..}, "seed"
+A misspelt field is refused with its name. "list" shows each rule with
+matched= (exchanges it matched) and hits= (exchanges it changed).`
 
 func ruleText(r soapserver.FaultRule) string {
 	var b strings.Builder

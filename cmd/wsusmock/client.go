@@ -35,6 +35,10 @@ WindowsUpdate.log lines it writes, and ends with one summary line:
 
 Built-in profiles: %s.
 A profile file is YAML; see fixtures/profiles/xp-sp3-office2003.yaml.
+Every run of a profile is the same machine to the server unless --name
+(and optionally --client-id) makes it another: a classroom where each
+participant runs "wsusmock client --name pc-anna" gives the server one
+client per participant.
 
 exit status:
   0  the cycle succeeded
@@ -49,21 +53,26 @@ exit status:
 func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var (
 		server, profileName, profileFile, logFile, lang string
+		name, clientID                                  string
 		quiet                                           bool
 		timeout                                         time.Duration
+		tlsf                                            tlsFlags
 	)
 	fs := newFlagSet("client", "client [--server URL] (--profile NAME | --profile-file FILE) [flags]", stderr)
 	fs.StringVar(&server, "server", defaultServerURL, "WSUS server root URL")
 	fs.StringVar(&profileName, "profile", "", "built-in client profile: "+strings.Join(wuaclient.BuiltinProfiles(), ", "))
 	fs.StringVar(&profileFile, "profile-file", "", "client profile in this YAML file instead of a built-in one")
 	fs.StringVar(&logFile, "log", "", "append the WindowsUpdate.log lines to this file (CRLF line ends, as WUA writes)")
+	fs.StringVar(&name, "name", "", "the machine's host name (sent as its DNS name); without --client-id it also gives the machine a client ID of its own, the same on every run")
+	fs.StringVar(&clientID, "client-id", "", "the machine's SusClientId, a GUID (default: derived from --name, else the profile's)")
 	fs.StringVar(&lang, "lang", "en", "log rendering: en, or nl as advisory 954960's Dutch copy shows it")
 	fs.BoolVar(&quiet, "quiet", false, "print only the summary line")
 	fs.DurationVar(&timeout, "timeout", wuaclient.DefaultRequestTimeout, "timeout of each SOAP request")
+	tlsf.register(fs)
 	usage := fs.Usage
 	fs.Usage = func() {
 		usage()
-		fmt.Fprintf(stderr, clientHelp, strings.Join(wuaclient.BuiltinProfiles(), ", "))
+		fmt.Fprintf(fs.Output(), clientHelp, strings.Join(wuaclient.BuiltinProfiles(), ", "))
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -75,6 +84,13 @@ func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usageError{"client: give exactly one of --profile and --profile-file"}
 	case timeout <= 0:
 		return usageError{"client: --timeout must be positive"}
+	}
+	if clientID != "" {
+		if err := wuaclient.CheckClientID(clientID); err != nil {
+			return usageError{"client: --client-id: " + err.Error()}
+		}
+	} else if name != "" {
+		clientID = wuaclient.ClientIDFromName(name)
 	}
 	logLang, err := wsuslog.ParseLang(lang)
 	if err != nil {
@@ -105,7 +121,11 @@ func runClient(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		defer f.Close()
 		sinks = append(sinks, crlfWriter{f})
 	}
-	c := &wuaclient.Client{ServerURL: server, Profile: profile, Lang: logLang, RequestTimeout: timeout}
+	c := &wuaclient.Client{ServerURL: server, Profile: profile, Lang: logLang, RequestTimeout: timeout,
+		ClientID: clientID, DNSName: name}
+	if c.HTTP, err = tlsf.httpClient(); err != nil {
+		return err
+	}
 	if len(sinks) > 0 {
 		c.Log = wsuslog.NewClientLogWriter(io.MultiWriter(sinks...))
 		c.Log.LineEnding = "\n"

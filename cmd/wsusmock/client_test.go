@@ -11,6 +11,7 @@ import (
 	"github.com/wsusmock/wsusmock/scenarios"
 	"github.com/wsusmock/wsusmock/soapserver"
 	"github.com/wsusmock/wsusmock/wsustest"
+	"github.com/wsusmock/wsusmock/wuaclient"
 )
 
 // "wsusmock client" against the default scenario served with
@@ -65,5 +66,36 @@ func TestClientCommand(t *testing.T) {
 	}
 	if !strings.Contains(string(b), "soap error code = 400, HTTP status code = 200\r\n") {
 		t.Errorf("log file lacks the CRLF fault line:\n%q", b)
+	}
+}
+
+// "--name" makes a run another machine: two participants running the same
+// profile under their own names are two clients in the server's journal,
+// and "--client-id" that is no GUID is refused before any request.
+func TestClientCommandNamesTheMachine(t *testing.T) {
+	srv := wsustest.NewServer(scenarios.DefaultScenario)
+	defer srv.Close()
+	for _, name := range []string{"pc-anna", "pc-bert"} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), []string{"client", "--server", srv.URL, "--profile", "xp-sp3-office2003", "--quiet", "--name", name}, &stdout, &stderr); code != exitCycleFailed {
+			t.Fatalf("%s: exit %d; stderr: %s", name, code, stderr.String())
+		}
+		id := wuaclient.ClientIDFromName(name)
+		if page := srv.Journal(soapserver.JournalFilter{ClientID: id, Fault: "InternalServerError"}); len(page.Entries) != 1 {
+			t.Errorf("%s: the journal holds %d InternalServerError faults for client %s, want 1", name, len(page.Entries), id)
+		}
+	}
+
+	const explicit = "6f1b3a52-2c1d-4e8f-9a0b-1c2d3e4f5a6b"
+	var stdout, stderr bytes.Buffer
+	run(context.Background(), []string{"client", "--server", srv.URL, "--profile", "xp-sp3", "--quiet", "--name", "pc-carl", "--client-id", explicit}, &stdout, &stderr)
+	if page := srv.Journal(soapserver.JournalFilter{ClientID: explicit}); len(page.Entries) == 0 {
+		t.Errorf("--client-id %s was not sent", explicit)
+	}
+
+	stderr.Reset()
+	code := run(context.Background(), []string{"client", "--server", srv.URL, "--profile", "xp-sp3", "--client-id", "pc-anna"}, &stdout, &stderr)
+	if code != exitUsage || !strings.Contains(stderr.String(), `--client-id: client ID "pc-anna" is not a GUID`) {
+		t.Errorf("exit %d, stderr %q; want a usage error naming the bad GUID", code, stderr.String())
 	}
 }

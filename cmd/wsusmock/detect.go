@@ -7,10 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 
 	"github.com/wsusmock/wsusmock/detect"
+	"github.com/wsusmock/wsusmock/wuaclient"
 )
 
 // Exit statuses of "wsusmock detect", besides exitOK, exitError and
@@ -31,6 +33,14 @@ what was read, but the log was not read to its end, a line over 1 MiB was
 read only in part, or a WindowsUpdate.log shows no completed sync). The rules are those of package github.com/wsusmock/wsusmock/detect.
 "-" reads standard input.
 
+Given directories, it reads every *.log file beneath them (a fleet's
+DIR/<host>/WindowsUpdate.log), gives one verdict per host (the directory
+holding the log, or the file's name without .log for a log at the top),
+the worst of its files', and ends with a tally of hosts by verdict. With
+--ground-truth it prints a confusion matrix (ground truth by verdict) and
+the precision and recall of "affected": an incomplete or unreadable log,
+or none, of an affected machine is a miss, never a clean host.
+
 exit status, the first that applies: 10 an input is affected; 11 an input
 has another SOAP fault; 1 an input could not be read or a probe could not
 run, its server unreachable (the other inputs are still reported); 13 an
@@ -49,11 +59,15 @@ func (p *probeList) Set(s string) error { *p = append(*p, s); return nil }
 // runDetect is "wsusmock detect". It returns its exit status itself,
 // since the statuses 10–12 are its own.
 func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("detect", "detect [--json] [--probe URL]... [FILE|-]...", stderr)
+	fs := newFlagSet("detect", "detect [--json] [--probe URL]... [FILE|-]...\n       wsusmock detect [--json] [--summary] [--ground-truth FILE] DIR...", stderr)
 	usage := fs.Usage
-	fs.Usage = func() { fmt.Fprint(stderr, detectHelp); usage() }
+	fs.Usage = func() { fmt.Fprint(fs.Output(), detectHelp); usage() }
 	asJSON := fs.Bool("json", false, "print the reports as a JSON array")
+	var tlsf tlsFlags
+	tlsf.register(fs)
 	var probes probeList
+	truthFile := fs.String("ground-truth", "", "with DIR: score the verdicts against this ground truth (a fleet's ground-truth.json)")
+	summaryOnly := fs.Bool("summary", false, "with DIR: print only the tally and the score, not every host's report")
 	fs.Var(&probes, "probe", "run a simulated Office 2003 client (xp-sp3-office2003) against the WSUS server at `URL` and analyse its log; repeatable")
 
 	files, err := parseDetectArgs(fs, args)
@@ -65,12 +79,21 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			err = checkServerURL("--probe", p)
 		}
 	}
+	var dirs []string
+	if err == nil {
+		dirs, err = splitDirs(files, probes, *truthFile)
+	}
+	var help helpRequest
 	switch {
-	case errors.Is(err, flag.ErrHelp):
+	case errors.As(err, &help):
+		fmt.Fprint(stdout, help.text)
 		return exitOK
 	case err != nil:
 		fmt.Fprintln(stderr, "wsusmock:", err)
 		return exitUsage
+	}
+	if len(dirs) > 0 {
+		return runDetectDirs(dirs, detectDirOptions{json: *asJSON, summary: *summaryOnly, truth: *truthFile}, stdout, stderr)
 	}
 
 	var reports []detect.Report
@@ -90,8 +113,13 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			reports = append(reports, rep)
 		}
 	}
+	hc, err := tlsf.httpClient()
+	if err != nil {
+		fmt.Fprintln(stderr, "wsusmock:", err)
+		return exitUsage
+	}
 	for _, url := range probes {
-		rep, err := detect.Probe(ctx, url)
+		rep, err := probe(ctx, url, hc)
 		var ue *detect.UnreachableError
 		if errors.As(err, &ue) {
 			fail(unreachableError{url, ue.Err})
@@ -124,7 +152,13 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 	}
 
-	switch detect.Worst(reports) {
+	return detectExit(detect.Worst(reports), failed)
+}
+
+// detectExit is the exit status of the worst verdict, failed saying an
+// input could not be read or probed.
+func detectExit(worst detect.Verdict, failed bool) int {
+	switch worst {
 	case detect.VerdictAffected:
 		return exitAffected
 	case detect.VerdictOtherSOAPFault:
@@ -133,7 +167,7 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if failed {
 		return exitError
 	}
-	switch detect.Worst(reports) {
+	switch worst {
 	case detect.VerdictIncomplete:
 		return exitIncomplete
 	case detect.VerdictUnrecognised:
@@ -147,7 +181,7 @@ func runDetect(ctx context.Context, args []string, stdout, stderr io.Writer) int
 func parseDetectArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var files []string
 	for {
-		if err := fs.Parse(args); err != nil {
+		if err := parseOnce(fs, args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				return nil, err
 			}
@@ -226,4 +260,17 @@ func writeReport(w io.Writer, r detect.Report) {
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "  note: %s\n", n)
 	}
+}
+
+// probe is detect.Probe, through hc when the TLS flags gave one.
+func probe(ctx context.Context, url string, hc *http.Client) (detect.Report, error) {
+	if hc == nil {
+		return detect.Probe(ctx, url)
+	}
+	profile, err := wuaclient.BuiltinProfile(detect.ProbeProfile)
+	if err != nil {
+		return detect.Report{}, err
+	}
+	defer hc.CloseIdleConnections()
+	return detect.ProbeWith(ctx, &wuaclient.Client{ServerURL: url, Profile: profile, HTTP: hc})
 }

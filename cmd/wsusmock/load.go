@@ -16,14 +16,18 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/wsusmock/wsusmock/wuaclient"
+
+	"github.com/wsusmock/wsusmock/metrics"
 	"github.com/wsusmock/wsusmock/wusp"
 )
 
 // runLoad is "wsusmock load": a bounded load run against a server, to measure
-// what a request costs it. With --server-pid it reads the server's CPU time
-// and resident memory from /proc before and after, which is the figure the
-// README's performance table records.
+// what a request costs it. It reads the server's CPU time and resident
+// memory before and after: from /proc with --server-pid, else from the
+// server's /metrics; the README's performance table records these.
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("load", "load --server URL [flags]", stderr)
 	server := fs.String("server", defaultServerURL, "server root URL (loopback only: this is a load generator)")
@@ -32,7 +36,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	requests := fs.Int("requests", 20000, "number of requests to send (the run stops at whichever of -requests and -duration comes first)")
 	concurrency := fs.Int("concurrency", 8, "concurrent connections")
 	duration := fs.Duration("duration", 30*time.Second, "upper bound on the run's length")
-	pid := fs.Int("server-pid", 0, "PID of the server process, to report its CPU time per request and its resident memory (Linux /proc)")
+	var tlsf tlsFlags
+	tlsf.register(fs)
+	pid := fs.Int("server-pid", 0, "PID of the server process, to report its CPU time per request and its resident and peak memory from Linux /proc; without it they are read from the server's /metrics when it serves them")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -45,7 +51,11 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *requests <= 0 || *concurrency <= 0 || *duration <= 0 {
 		return usageError{"-requests, -concurrency and -duration must be positive"}
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *concurrency}, Timeout: 10 * time.Second}
+	tr, err := tlsf.transport(&http.Transport{MaxIdleConnsPerHost: *concurrency})
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	if *prepare == "" {
 		*prepare = *server
 	}
@@ -59,9 +69,10 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	target.url = strings.TrimRight(*server, "/") + "/ClientWebService/client.asmx"
+	target.url = strings.TrimRight(*server, "/") + wusp.ClientService.Path()
 
-	before, err := procSample(*pid)
+	sample := func() (procUsage, error) { return serverSample(client, strings.TrimRight(*server, "/"), *pid) }
+	before, err := sample()
 	if err != nil {
 		return err
 	}
@@ -88,7 +99,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	after, err := procSample(*pid)
+	after, err := sample()
 	if err != nil {
 		return err
 	}
@@ -108,11 +119,15 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "op=%s requests=%d errors=%d elapsed=%s rate=%.0f/s p50=%s p99=%s\n",
 		target.name, n, failed.Load(), elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(),
 		all[n/2].Round(time.Microsecond), all[n*99/100].Round(time.Microsecond))
-	if *pid != 0 {
-		cpu := after.cpu - before.cpu
+	switch cpu := after.cpu - before.cpu; after.source {
+	case "proc":
 		fmt.Fprintf(stdout, "server_pid=%d server_cpu=%s server_cpu_per_request=%.1fµs server_rss=%.1fMB server_peak_rss=%.1fMB\n",
 			*pid, cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(n+int(failed.Load())),
 			float64(after.rssKB)/1024, float64(after.hwmKB)/1024)
+	case "metrics":
+		fmt.Fprintf(stdout, "server_cpu=%s server_cpu_per_request=%.1fµs server_rss=%.1fMB (from %s)\n",
+			cpu.Round(time.Millisecond), float64(cpu.Microseconds())/float64(n+int(failed.Load())),
+			float64(after.rssKB)/1024, metrics.Path)
 	}
 	// An interrupted run is not a measurement of what was asked for: say
 	// so, and fail, so a script never records its partial figures.
@@ -231,10 +246,52 @@ func isLoopbackURL(u string) bool {
 	return false
 }
 
-// procUsage is what /proc says of a process at one moment.
+// procUsage is what /proc or /metrics says of the server's process at
+// one moment.
 type procUsage struct {
+	source       string        // "proc", "metrics", or "" for nothing read
 	cpu          time.Duration // user + system time
-	rssKB, hwmKB int64
+	rssKB, hwmKB int64         // hwmKB (peak) only from /proc
+}
+
+// serverSample reads the server's CPU time and memory: from /proc when
+// --server-pid names it (which also gives the peak), else from the
+// server's /metrics (process_cpu_seconds_total,
+// process_resident_memory_bytes) when it serves them, else nothing.
+func serverSample(client *http.Client, root string, pid int) (procUsage, error) {
+	if pid != 0 {
+		return procSample(pid)
+	}
+	resp, err := client.Get(root + metrics.Path)
+	if err != nil {
+		return procUsage{}, nil
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return procUsage{}, nil
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return procUsage{}, nil // not a wsusmock with metrics: nothing to report
+	}
+	value := func(name string) (float64, bool) {
+		f := families[name]
+		if f == nil || len(f.GetMetric()) != 1 {
+			return 0, false
+		}
+		m := f.GetMetric()[0]
+		if c := m.GetCounter(); c != nil {
+			return c.GetValue(), true
+		}
+		return m.GetGauge().GetValue(), m.GetGauge() != nil
+	}
+	cpu, ok1 := value("process_cpu_seconds_total")
+	rss, ok2 := value("process_resident_memory_bytes")
+	if !ok1 || !ok2 {
+		return procUsage{}, nil
+	}
+	return procUsage{source: "metrics", cpu: time.Duration(cpu * float64(time.Second)), rssKB: int64(rss) / 1024}, nil
 }
 
 // procSample reads a process's CPU time and memory; pid 0 reads nothing.
@@ -253,7 +310,7 @@ func procSample(pid int) (procUsage, error) {
 	f := strings.Fields(rest)
 	utime, _ := strconv.ParseInt(f[11], 10, 64)
 	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	u.cpu = time.Duration(utime+stime) * 10 * time.Millisecond
+	u.source, u.cpu = "proc", time.Duration(utime+stime)*10*time.Millisecond
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return u, fmt.Errorf("-server-pid: %w", err)

@@ -6,12 +6,16 @@
 //	wsusmock scenarios           list the built-in scenarios
 //	wsusmock admin COMMAND       control a running server through its admin API
 //	wsusmock client [flags]      run a simulated WUA 7.x detection cycle
+//	wsusmock fleet [flags]       run many simulated machines, with their logs and ground truth
 //	wsusmock detect [flags] FILE run the reference detector over logs or a live server
 //	wsusmock load [flags]        send a bounded load and report its cost
 //	wsusmock version             print the binary's version
 //	wsusmock healthcheck         ask a running server's /healthz
+//	wsusmock completion bash     print a bash completion script
+//	wsusmock help [COMMAND]      print the help, on standard output
 //
-// Run "wsusmock COMMAND -h" for a command's flags.
+// Run "wsusmock help COMMAND" for a command's purpose, an example and its
+// flags.
 package main
 
 import (
@@ -60,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runAdmin(ctx, rest, stdout, stderr)
 	case "client":
 		err = runClient(ctx, rest, stdout, stderr)
+	case "fleet":
+		err = runFleet(ctx, rest, stdout, stderr)
 	case "detect":
 		return runDetect(ctx, rest, stdout, stderr)
 	case "version":
@@ -67,8 +73,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "healthcheck":
 		err = runHealthcheck(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
+		if len(rest) > 0 && cmd == "help" {
+			return run(ctx, append(append([]string(nil), rest...), "-h"), stdout, stderr)
+		}
 		usage(stdout)
 		return exitOK
+	case "completion":
+		err = runCompletion(rest, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "wsusmock: unknown command %q\n", cmd)
 		usage(stderr)
@@ -76,6 +87,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	switch {
 	case err == nil:
+		return exitOK
+	case errors.As(err, new(helpRequest)):
+		var h helpRequest
+		errors.As(err, &h)
+		fmt.Fprint(stdout, h.text)
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
@@ -98,38 +114,17 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-func usage(w io.Writer) {
-	fmt.Fprint(w, `usage: wsusmock COMMAND [flags]
-
-commands:
-  serve       run the mock WSUS 3.0 server
-  scenarios   list the built-in scenarios
-  load        send a bounded load to a server on loopback and report its cost
-  floor       serve fixed bytes for any request: what load runs compare the server with
-  client      run a simulated Windows Update Agent detection cycle against a server
-  detect      look for advisory 954960 in client and server logs, or probe a server
-  admin       control a running server: hotfix, approvals, scenario, faults, journal
-  version     print the version of this binary
-  healthcheck ask a running server's /healthz (for container health checks)
-
-Run "wsusmock COMMAND -h" for the flags of a command.
-`)
-}
-
 // newFlagSet makes a command's flag set: errors are returned, not fatal, and
 // usage goes to the given writer.
 func newFlagSet(name, synopsis string, w io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(w)
-	fs.Usage = func() {
-		fmt.Fprintf(w, "usage: wsusmock %s\n\nflags (each also settable as $%s, e.g. $%s):\n", synopsis, envName("FLAG"), envName("server"))
-		fs.PrintDefaults()
-	}
+	fs.Usage = func() { printUsage(fs, synopsis) }
 	return fs
 }
 
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	if err := parseOnce(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}

@@ -9,6 +9,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,11 +18,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/wsusmock/wsusmock/admin"
 	"github.com/wsusmock/wsusmock/installroot"
+	"github.com/wsusmock/wsusmock/metrics"
 	"github.com/wsusmock/wsusmock/scenarios"
 	"github.com/wsusmock/wsusmock/server"
 	"github.com/wsusmock/wsusmock/soapserver"
@@ -39,9 +44,12 @@ type serveOptions struct {
 	tlsCert        string
 	tlsKey         string
 	tlsSelfSigned  bool
+	tlsCertOut     string
 	serverLog      string
 	logLang        string
 	verbose        bool
+	logFormat      string
+	metrics        bool
 	adminToken     string
 	adminTokenFile string
 	adminHosts     hostList
@@ -50,6 +58,7 @@ type serveOptions struct {
 	logMaxMiB      int
 	logBackups     int
 	installRoot    string
+	selfUpdateDir  string
 	store          string
 }
 
@@ -65,10 +74,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate (needs -tls-key)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key for -tls-cert")
 	fs.BoolVar(&o.tlsSelfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate made at start (for port 8531 experiments)")
+	fs.StringVar(&o.tlsCertOut, "tls-cert-out", "", "with -tls-self-signed, write the certificate (PEM) to this file for clients to trust (client/admin/detect/load/healthcheck --ca-cert FILE); default: wsusmock-cert.pem in the system's temporary directory, as logged")
 	fs.StringVar(&o.serverLog, "server-log", "", "write a WSUS SoftwareDistribution.log to this file")
 	fs.IntVar(&o.logMaxMiB, "server-log-max-size", 0, "rotate -server-log when it would pass this many MiB (0: never)")
 	fs.IntVar(&o.logBackups, "server-log-backups", defaultServerLogBackups, "rotated server logs to keep with -server-log-max-size (0: all)")
 	fs.StringVar(&o.logLang, "log-lang", "en", "language of -server-log: en, or nl as advisory 954960's Dutch copy shows it")
+	fs.StringVar(&o.logFormat, "log-format", "text", "format of serve's own log on standard error: text (key=value) or json (one object a line, for a log collector); the -server-log file keeps WSUS's format")
+	fs.BoolVar(&o.metrics, "metrics", true, "serve Prometheus metrics at /metrics: exchanges by operation, ErrorCode and injected rule, latency, journal drops, process CPU and memory")
 	fs.BoolVar(&o.verbose, "v", false, "log every exchange, and a request line per call in the server log")
 	fs.StringVar(&o.adminToken, "admin-token", "", "bearer token the admin API (/__admin/) demands from every caller; without one it answers loopback callers only (default: $"+adminTokenEnv+"; a token on the command line shows in ps, prefer -admin-token-file)")
 	fs.StringVar(&o.adminTokenFile, "admin-token-file", "", "read the admin bearer token from this file (its first line)")
@@ -77,6 +89,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Int64Var(&o.journalBytes, "journal-bytes", soapserver.DefaultJournalBytes, "bytes of memory the journal's entries may take; the oldest are dropped and counted beyond it")
 	fs.StringVar(&o.installRoot, "install-root", "", "write a WSUS installation's files under this directory, as if it were %ProgramFiles%: the Client.dll whose file version remediation tools read (3.1.6001.66 once KB954960 is in) and registry.reg; rewritten on every change")
 	fs.StringVar(&o.store, "store", "", "share the world's state (scenario, approvals, hotfixes) with every replica given the same PostgreSQL database, postgres://USER@HOST/DB (none: in memory; $WSUSMOCK_STORE keeps a password out of ps)")
+	fs.StringVar(&o.selfUpdateDir, "selfupdate-dir", "", "serve /selfupdate/ from this directory, a copy of a WSUS install's Selfupdate folder (a real agent checks its signed wuident.cab before every scan); default: a placeholder wuident.cab only")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -88,6 +101,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if o.tlsSelfSigned && o.tlsCert != "" {
 		return usageError{"-tls-self-signed and -tls-cert exclude each other"}
+	}
+	if o.tlsCertOut != "" && !o.tlsSelfSigned {
+		return usageError{"-tls-cert-out goes with -tls-self-signed"}
 	}
 	if o.journalSize < 1 {
 		return usageError{fmt.Sprintf("-journal-size %d: must be at least 1", o.journalSize)}
@@ -111,7 +127,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if o.verbose {
 		level = slog.LevelDebug
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var handler slog.Handler
+	switch opts := (&slog.HandlerOptions{Level: level}); o.logFormat {
+	case "text":
+		handler = slog.NewTextHandler(stderr, opts)
+	case "json":
+		handler = slog.NewJSONHandler(stderr, opts)
+	default:
+		return usageError{fmt.Sprintf("-log-format %q: must be text or json", o.logFormat)}
+	}
+	logger := slog.New(handler)
 
 	sc, err := loadScenario(o.scenario, o.scenarioFile)
 	if err != nil {
@@ -123,7 +148,26 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	cfg := soapserver.Config{FaultStatus: o.faultStatus, CookieKey: []byte(o.cookieKey), CookieLifetime: o.cookieLife, Logger: logger,
-		JournalSize: o.journalSize, JournalBytes: o.journalBytes}
+		JournalSize: o.journalSize, JournalBytes: o.journalBytes,
+		SelfUpdateSource: "the placeholder self-update directory, which holds wuident.cab only; serve a WSUS Selfupdate folder with --selfupdate-dir DIR"}
+	if o.selfUpdateDir != "" {
+		if err := checkDir(o.selfUpdateDir); err != nil {
+			return usageError{"--selfupdate-dir: " + err.Error()}
+		}
+		cfg.SelfUpdate, cfg.SelfUpdateSource = os.DirFS(o.selfUpdateDir), "--selfupdate-dir "+o.selfUpdateDir
+	}
+	tlsConfig, err := o.tls()
+	if err != nil {
+		return err
+	}
+
+	// Bind before any file is created: a port already taken must not
+	// leave an empty server log behind or truncate a running server's.
+	ln, err := listen(o.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // a no-op once the server has closed it
 	if o.serverLog != "" {
 		f, err := openServerLog(o.serverLog, o.logMaxMiB, o.logBackups)
 		if err != nil {
@@ -141,11 +185,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if o.installRoot != "" {
 		cfg.OnChange = installRootWriter(o.installRoot, logger)
 	}
-	tlsConfig, err := o.tls()
-	if err != nil {
-		return err
+	if o.tlsSelfSigned {
+		file := cmp.Or(o.tlsCertOut, filepath.Join(os.TempDir(), "wsusmock-cert.pem"))
+		switch err := writeCertPEM(file, tlsConfig.Certificates[0]); {
+		case err != nil && o.tlsCertOut != "":
+			return err
+		case err != nil:
+			// The default place may not exist (a container from scratch
+			// has no /tmp): the server still serves, and says so.
+			logger.Warn("self-signed certificate not written; give --tls-cert-out FILE", "err", err)
+		default:
+			logger.Info("self-signed certificate written; trust it with --ca-cert", "file", file)
+		}
 	}
-	srv := &server.Server{Addr: o.addr, World: world, Config: cfg, TLS: tlsConfig,
+	var m server.Metrics
+	if o.metrics {
+		m = metrics.New()
+	}
+	srv := &server.Server{Addr: o.addr, Listener: ln, World: world, Config: cfg, TLS: tlsConfig, Metrics: m,
 		Admin: admin.Access{Token: token, Hosts: o.adminHosts}}
 	if o.store != "" {
 		srv.Share = shareStore(o.store)
@@ -165,6 +222,32 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	logger.Info("shutting down")
 	return srv.Close()
+}
+
+// listen binds the serve address. A port in use is the first thing a user
+// running two servers meets, so its message says so plainly and names the
+// way out.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("cannot listen on %s: address already in use\n  is another \"wsusmock serve\" running? stop it, or pick a free port with --addr 127.0.0.1:0 (the chosen port is logged as addr=)", addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// checkDir says why dir cannot be served, if it cannot.
+func checkDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	return nil
 }
 
 // token is the admin token: from the flag, the file, or the environment.
@@ -248,6 +331,16 @@ func (o serveOptions) tls() (*tls.Config, error) {
 		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 	}
 	return nil, nil
+}
+
+// writeCertPEM writes cert's leaf to file in PEM, for clients to trust. It
+// is public, so it is readable by all.
+func writeCertPEM(file string, cert tls.Certificate) error {
+	b := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})
+	if err := os.WriteFile(file, b, 0o644); err != nil {
+		return fmt.Errorf("--tls-cert-out: %w", err)
+	}
+	return nil
 }
 
 // selfSigned makes a certificate for localhost and the loopback addresses.

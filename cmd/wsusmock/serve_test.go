@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -197,6 +198,139 @@ func TestServeAdminTokenFile(t *testing.T) {
 	var stderr bytes.Buffer
 	if code := run(context.Background(), []string{"serve", "--admin-token", "x", "--admin-token-file", file}, io.Discard, &stderr); code != exitUsage {
 		t.Errorf("both token flags: exit %d, want %d (%s)", code, exitUsage, &stderr)
+	}
+}
+
+// A second serve on a port already taken fails at once, says why and how
+// to get a free port, and leaves no output file behind: the bind comes
+// before the server log and the install root are created.
+func TestServePortInUseCreatesNothing(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	dir := t.TempDir()
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--addr", taken.Addr().String(),
+		"--server-log", filepath.Join(dir, "SoftwareDistribution.log"), "--install-root", filepath.Join(dir, "root")}, io.Discard, &stderr)
+	if code != exitError {
+		t.Errorf("exit %d, want %d", code, exitError)
+	}
+	for _, want := range []string{"cannot listen on " + taken.Addr().String() + ": address already in use", "--addr 127.0.0.1:0"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, &stderr)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("files left behind by a serve that could not bind: %v", entries)
+	}
+}
+
+// --selfupdate-dir serves the user's Selfupdate folder; a file it lacks is
+// a 404 whose body names the flag and the directory. A directory that is
+// not there is a usage error at start, not a 404 on every scan.
+func TestServeSelfUpdateDir(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "wuident.cab"), []byte("MSCF from the user"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := startServe(t, "--selfupdate-dir", dir)
+	get := func(path string) (int, string) {
+		t.Helper()
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("/selfupdate/wuident.cab"); code != http.StatusOK || body != "MSCF from the user" {
+		t.Errorf("wuident.cab: %d %q", code, body)
+	}
+	if code, body := get("/selfupdate/WSUS3/x86/Other/wsus3setup.cab"); code != http.StatusNotFound || !strings.Contains(body, "--selfupdate-dir "+dir) {
+		t.Errorf("missing file: %d %q, want 404 naming --selfupdate-dir %s", code, body, dir)
+	}
+
+	var stderr bytes.Buffer
+	missing := filepath.Join(dir, "nope")
+	if code := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--selfupdate-dir", missing}, io.Discard, &stderr); code != exitUsage ||
+		!strings.Contains(stderr.String(), "--selfupdate-dir: stat "+missing) {
+		t.Errorf("missing directory: exit %d, want %d:\n%s", code, exitUsage, &stderr)
+	}
+}
+
+// --log-format json makes serve's own log one JSON object a line, with
+// the listen address as a field a log collector can read.
+func TestServeLogFormatJSON(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := gbytes.NewBuffer()
+	exit := make(chan int, 1)
+	go func() {
+		exit <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, io.Discard, stderr)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !bytes.Contains(stderr.Contents(), []byte("wsusmock listening")) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if code := <-exit; code != exitOK {
+		t.Fatalf("exit %d:\n%s", code, stderr.Contents())
+	}
+	first, _, _ := bytes.Cut(stderr.Contents(), []byte("\n"))
+	var line struct{ Level, Msg, Addr, Scenario string }
+	if err := json.Unmarshal(first, &line); err != nil {
+		t.Fatalf("not a JSON line: %q: %v", first, err)
+	}
+	if line.Level != "INFO" || line.Msg != "wsusmock listening" || !strings.HasPrefix(line.Addr, "127.0.0.1:") || line.Scenario != "sp1-office2003" {
+		t.Errorf("first line: %+v", line)
+	}
+
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "--log-format", "xml"}, io.Discard, &out); code != exitUsage || !strings.Contains(out.String(), "must be text or json") {
+		t.Errorf("--log-format xml: exit %d: %s", code, &out)
+	}
+}
+
+// serve answers /metrics with per-operation counters after a client run,
+// and load reads the server's CPU and memory from it without --server-pid.
+// --metrics=false turns both off.
+func TestServeMetricsAndLoad(t *testing.T) {
+	addr, _ := startServe(t)
+	url := "http://" + addr
+	if code := run(context.Background(), []string{"client", "--server", url, "--profile", "xp-sp3-office2003", "--quiet"}, io.Discard, io.Discard); code != exitCycleFailed {
+		t.Fatalf("client: exit %d, want %d", code, exitCycleFailed)
+	}
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := `wsusmock_exchanges_total{error_code="InternalServerError",injected="",operation="SyncUpdates"} 1`; !strings.Contains(string(body), want) {
+		t.Errorf("/metrics lacks %q", want)
+	}
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"load", "--server", url, "--requests", "50", "--concurrency", "2"}, &out, io.Discard); code != exitOK {
+		t.Fatalf("load: exit %d", code)
+	}
+	if !regexp.MustCompile(`server_cpu=\S+ server_cpu_per_request=\S+µs server_rss=\d+\.\dMB \(from /metrics\)`).MatchString(out.String()) {
+		t.Errorf("load does not report the server's figures from /metrics:\n%s", &out)
+	}
+
+	off, _ := startServe(t, "--metrics=false")
+	resp, err = http.Get("http://" + off + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("--metrics=false: /metrics answered %s, want 404", resp.Status)
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"load", "--server", "http://" + off, "--requests", "50", "--concurrency", "2"}, &out, io.Discard); code != exitOK || strings.Contains(out.String(), "server_cpu") {
+		t.Errorf("load without metrics: exit %d:\n%s", code, &out)
 	}
 }
 

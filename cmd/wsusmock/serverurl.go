@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -35,6 +37,9 @@ type unreachableError struct {
 }
 
 func (e unreachableError) Error() string {
+	if _, ok := errors.AsType[*tls.CertificateVerificationError](e.err); ok {
+		return fmt.Sprintf("cannot reach %s: %v\n  the server's certificate is not trusted: give --ca-cert FILE (serve --tls-self-signed writes its certificate to --tls-cert-out) or, knowingly, --insecure", e.url, e.err)
+	}
 	return fmt.Sprintf("cannot reach %s: %v\n  is \"wsusmock serve\" running there? (it listens on http://127.0.0.1:8530 unless --addr says otherwise)", e.url, e.err)
 }
 

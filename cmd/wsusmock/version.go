@@ -1,51 +1,24 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"time"
-)
 
-// buildVersion describes the binary from the build information Go stamps
-// into it: the module version (a tag, or a pseudo-version made from the
-// commit), the commit and whether the tree was modified.
-func buildVersion() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := bi.Main.Version
-	var rev, modified string
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				modified = ", modified"
-			}
-		}
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if rev != "" {
-		v += " (commit " + rev + modified + ")"
-	}
-	return v
-}
+	"github.com/wsusmock/wsusmock/admin"
+)
 
 func runVersion(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("version", "version", stderr)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wsusmock %s %s %s/%s\n", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(stdout, "wsusmock %s %s %s/%s\n", admin.Version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return nil
 }
 
@@ -56,6 +29,8 @@ func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs := newFlagSet("healthcheck", "healthcheck [--server URL]", stderr)
 	server := fs.String("server", defaultServerURL, "server root URL")
 	timeout := fs.Duration("timeout", 3*time.Second, "give up after this long")
+	var tlsf tlsFlags
+	tlsf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -68,7 +43,11 @@ func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	hc, err := tlsf.httpClient()
+	if err != nil {
+		return err
+	}
+	resp, err := cmp.Or(hc, http.DefaultClient).Do(req)
 	if err != nil {
 		return unreachableError{*server, err}
 	}

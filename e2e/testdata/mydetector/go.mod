@@ -14,8 +14,9 @@ require (
 	github.com/google/go-cmp v0.7.0 // indirect
 	github.com/orisano/gosax v1.1.4 // indirect
 	go.yaml.in/yaml/v3 v3.0.6 // indirect
-	golang.org/x/net v0.56.0 // indirect
-	golang.org/x/text v0.38.0 // indirect
+	golang.org/x/net v0.59.0 // indirect
+	golang.org/x/sync v0.23.0 // indirect
+	golang.org/x/text v0.42.0 // indirect
 )
 
 replace github.com/wsusmock/wsusmock => ../../..
