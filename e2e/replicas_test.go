@@ -22,9 +22,9 @@ import (
 	"github.com/onsi/gomega/gbytes"
 	"github.com/onsi/gomega/gexec"
 
+	"github.com/wsusmock/wsusmock/fleet"
 	"github.com/wsusmock/wsusmock/internal/pgtest"
 	"github.com/wsusmock/wsusmock/soapserver"
-	"github.com/wsusmock/wsusmock/wuaclient"
 	"github.com/wsusmock/wsusmock/wusp"
 )
 
@@ -107,60 +107,59 @@ func retryable(err error) bool {
 	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF)
 }
 
-// machine is a simulated machine of the fleet: a built-in profile under a
-// host name of its own, so each has its own SusClientId.
-func machine(profile string, n int) *wuaclient.Profile {
-	p, err := wuaclient.BuiltinProfile(profile)
-	Expect(err).NotTo(HaveOccurred())
-	p.Name = fmt.Sprintf("%s-%04d", profile, n)
-	p.DNSName = p.Name + ".corp.example"
-	return p
-}
-
-// runFleet runs one detection cycle on each of n machines, 30 % of them
-// with Office 2003, concurrency at a time, against serverURL through hc.
+// runFleet runs a fleet of n machines, 30 % of them with Office 2003, named
+// after prefix, against serverURL through hc, and returns its ground truth
+// (each machine's log and ground-truth.json go to a temporary directory).
 // atHalf, when set, runs once half the machines have finished.
-func runFleet(ctx context.Context, serverURL string, hc *http.Client, n, concurrency int, atHalf func()) []*wuaclient.Result {
-	results := make([]*wuaclient.Result, n)
-	var (
-		wg       sync.WaitGroup
-		finished atomic.Int64
-		half     sync.Once
-	)
-	sem := make(chan struct{}, concurrency)
-	for i := range n {
-		profile := "xp-sp3"
-		if i%10 < 3 {
-			profile = "xp-sp3-office2003"
-		}
-		sem <- struct{}{}
-		wg.Go(func() {
+func runFleet(ctx context.Context, serverURL string, hc *http.Client, prefix string, n, concurrency int, atHalf func()) *fleet.GroundTruth {
+	mix, err := fleet.ParseMix("xp-sp3-office2003=30,xp-sp3=70")
+	Expect(err).NotTo(HaveOccurred())
+	dir := GinkgoT().TempDir()
+	f := &fleet.Fleet{ServerURL: serverURL, Clients: n, Mix: mix, Concurrency: concurrency, HTTP: hc, Dir: dir, HostPrefix: prefix}
+	var watcher sync.WaitGroup
+	if atHalf != nil {
+		stop := make(chan struct{})
+		defer func() {
+			close(stop)
+			watcher.Wait()
+		}()
+		watcher.Go(func() {
 			defer GinkgoRecover()
-			defer func() { <-sem }()
-			c := &wuaclient.Client{ServerURL: serverURL, Profile: machine(profile, i), HTTP: hc}
-			res, err := c.Detect(ctx)
-			Expect(err).NotTo(HaveOccurred())
-			results[i] = res
-			if finished.Add(1) == int64(n/2) && atHalf != nil {
-				half.Do(atHalf)
+			tick := time.NewTicker(5 * time.Millisecond)
+			defer tick.Stop()
+			for f.Progress().Done < n/2 {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+				}
 			}
+			atHalf()
 		})
 	}
-	wg.Wait()
-	return results
+	sum, err := f.Run(ctx)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(sum.Interrupted).To(BeFalse())
+	GinkgoWriter.Printf("%d machines through %s in %s: %d succeeded, %d met KB954960, %.0f cycles/s\n",
+		n, serverURL, sum.Elapsed.Round(time.Millisecond), sum.Succeeded, sum.Affected, sum.CyclesPerSecond)
+	gt, err := fleet.ReadGroundTruth(filepath.Join(dir, "ground-truth.json"))
+	Expect(err).NotTo(HaveOccurred())
+	Expect(gt.Machines).To(HaveLen(n))
+	return gt
 }
 
-// failures summarises the cycles that failed other than with advisory
-// 954960's fault, and counts those that failed with it: the
+// failures lists the machines whose cycle failed other than with advisory
+// 954960's fault, and collects the fault IDs of those that met it: the
 // InternalServerError fault in a 200 reply to SyncUpdates.
-func failures(results []*wuaclient.Result) (unexpected []string, kb954960 int) {
-	for i, r := range results {
+func failures(gt *fleet.GroundTruth) (unexpected []string, kb954960 map[string]bool) {
+	kb954960 = map[string]bool{}
+	for _, m := range gt.Machines {
 		switch {
-		case r.Succeeded:
-		case r.Fault != nil && r.Fault.Code == wusp.InternalServerError && r.Operation == "SyncUpdates" && r.HTTPStatus == http.StatusOK:
-			kb954960++
+		case m.Outcome == fleet.OutcomeSucceeded:
+		case m.Affected && m.HTTPStatus == http.StatusOK:
+			kb954960[m.FaultID] = true
 		default:
-			unexpected = append(unexpected, fmt.Sprintf("machine %d: %s", i, r.Summary()))
+			unexpected = append(unexpected, fmt.Sprintf("%s (%s): %s %s %s %s", m.Host, m.Profile, m.Outcome, m.HResult, m.Operation, m.Error))
 		}
 	}
 	return unexpected, kb954960
@@ -231,12 +230,15 @@ backend replicas
 	return "http://" + front
 }
 
-// journalFaults counts the InternalServerError faults a replica's journal
-// recorded.
-func journalFaults(ctx context.Context, m *mock) int {
+// journalFaults collects the fault IDs of the InternalServerError faults a
+// replica's journal recorded.
+func journalFaults(ctx context.Context, m *mock, into map[string]bool) int {
 	page, err := m.admin().Journal(ctx, soapserver.JournalFilter{Fault: string(wusp.InternalServerError)})
 	Expect(err).NotTo(HaveOccurred())
 	Expect(page.Dropped).To(BeZero(), "the journal is large enough to count")
+	for _, e := range page.Entries {
+		into[e.FaultID] = true
+	}
 	return len(page.Entries)
 }
 
@@ -244,7 +246,7 @@ var _ = Describe("Replicas over PostgreSQL", Ordered, func() {
 	// Three replicas of `wsusmock serve` share one world in a throwaway
 	// PostgreSQL, as WSUS 3.0 front-ends shared SUSDB, and one cookie key,
 	// so any of them serves any client; HAProxy balances them round-robin.
-	const fleet = 1000
+	const fleetSize = 1000
 	var (
 		pg       *pgtest.Cluster
 		replicas []*mock
@@ -286,25 +288,20 @@ var _ = Describe("Replicas over PostgreSQL", Ordered, func() {
 	})
 
 	It("runs a fleet through the balancer: no failed cycle but the KB954960 fault, which every Office 2003 machine meets", func(ctx SpecContext) {
-		before := 0
 		for _, m := range replicas {
-			before += journalFaults(ctx, m)
+			Expect(m.admin().ClearJournal(ctx)).To(Succeed())
 		}
-		started := time.Now()
-		res := runFleet(ctx, front, balancer, fleet, 16, nil)
-		GinkgoWriter.Printf("%d machines through %s in %s\n", fleet, front, time.Since(started).Round(time.Millisecond))
-		unexpected, kb954960 := failures(res)
+		gt := runFleet(ctx, front, balancer, "before", fleetSize, 16, nil)
+		unexpected, kb954960 := failures(gt)
 		Expect(unexpected).To(BeEmpty())
-		Expect(kb954960).To(Equal(fleet*3/10), "the Office 2003 machines")
+		Expect(kb954960).To(HaveLen(fleetSize*3/10), "one fault per Office 2003 machine")
 
-		By("the replicas' journals together hold one fault per Office 2003 machine")
-		after := 0
-		for _, m := range replicas {
-			n := journalFaults(ctx, m)
-			Expect(n-before).To(BeNumerically(">", 0), "each replica served some of the faults")
-			after += n
+		By("the ground truth's fault IDs are the ones the three replicas' journals recorded")
+		journaled := map[string]bool{}
+		for i, m := range replicas {
+			Expect(journalFaults(ctx, m, journaled)).To(BeNumerically(">", 0), "replica %d served some of the faults", i+1)
 		}
-		Expect(after - before).To(Equal(kb954960))
+		Expect(journaled).To(Equal(kb954960))
 	})
 
 	It("installs KB954960 through replica 2, and replicas 1 and 3 serve the fix within a second", func(ctx SpecContext) {
@@ -333,10 +330,10 @@ var _ = Describe("Replicas over PostgreSQL", Ordered, func() {
 
 	It("serves one client's cycle across all three replicas: the cookie of one is good on the others", func(ctx SpecContext) {
 		rr := newRoundRobin(replicas...)
-		res := runFleet(ctx, "http://wsus01.corp.example:8530", &http.Client{Transport: rr}, 30, 3, nil)
-		unexpected, kb954960 := failures(res)
+		gt := runFleet(ctx, "http://wsus01.corp.example:8530", &http.Client{Transport: rr}, "spread", 30, 3, nil)
+		unexpected, kb954960 := failures(gt)
 		Expect(unexpected).To(BeEmpty())
-		Expect(kb954960).To(BeZero(), "KB954960 is installed")
+		Expect(kb954960).To(BeEmpty(), "KB954960 is installed")
 		for i := range replicas {
 			Expect(rr.served[i].Load()).To(BeNumerically(">", 10), "requests replica %d answered", i+1)
 		}
@@ -344,16 +341,16 @@ var _ = Describe("Replicas over PostgreSQL", Ordered, func() {
 
 	It("completes every machine's cycle through the others when replica 2 stops half-way through a fleet", func(ctx SpecContext) {
 		var servedBeforeStop uint64
-		res := runFleet(ctx, front, balancer, fleet, 16, func() {
+		gt := runFleet(ctx, front, balancer, "during", fleetSize, 16, func() {
 			page, err := replicas[1].admin().Journal(ctx, soapserver.JournalFilter{})
 			Expect(err).NotTo(HaveOccurred())
 			servedBeforeStop = page.Total
 			replicas[1].Session.Terminate()
 			Eventually(replicas[1].Session, 10*time.Second).Should(gexec.Exit(0))
 		})
-		unexpected, kb954960 := failures(res)
+		unexpected, kb954960 := failures(gt)
 		Expect(unexpected).To(BeEmpty())
-		Expect(kb954960).To(BeZero(), "KB954960 is installed")
+		Expect(kb954960).To(BeEmpty(), "KB954960 is installed")
 		Expect(servedBeforeStop).To(BeNumerically(">", 0), "replica 2 served part of the fleet before it stopped")
 		_, err := net.DialTimeout("tcp", strings.TrimPrefix(replicas[1].URL, "http://"), time.Second)
 		Expect(err).To(HaveOccurred(), "replica 2 is down")

@@ -15,12 +15,8 @@ import (
 func TestOpenMigratesAVersion1Database(t *testing.T) {
 	url := database(t)
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// What a replica of schema version 1 left: the world after KB954960.
-	_, err = conn.Exec(ctx, `
+	execSQL(t, url, `
 CREATE TABLE wsusmock_schema (version int NOT NULL);
 INSERT INTO wsusmock_schema VALUES (1);
 CREATE TABLE tbConfiguration (ConfigurationID int PRIMARY KEY CHECK (ConfigurationID = 1), ScenarioName text NOT NULL,
@@ -32,10 +28,6 @@ CREATE TABLE tbInstalledHotfix (RowOrder int PRIMARY KEY, KBArticle text NOT NUL
 INSERT INTO tbConfiguration VALUES (1, 'sp1-office2003', 7, 0, now());
 INSERT INTO tbInstalledHotfix VALUES (0, 'KB954960');
 `)
-	conn.Close(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	r := open(t, url, "sp1-office2003")
 	if h := r.Health(); h.Version != 7 {
@@ -52,17 +44,22 @@ INSERT INTO tbInstalledHotfix VALUES (0, 'KB954960');
 // A database written by a newer wsusmock is refused, not guessed at.
 func TestOpenRefusesANewerSchema(t *testing.T) {
 	url := database(t)
+	execSQL(t, url, `CREATE TABLE wsusmock_schema (version int NOT NULL); INSERT INTO wsusmock_schema VALUES (99);`)
+	if _, err := openErr(url, "sp1-office2003"); err == nil || !strings.Contains(err.Error(), "schema is version 99") {
+		t.Errorf("Open on a version 99 database: %v", err)
+	}
+}
+
+// execSQL runs statements on the database at url.
+func execSQL(t *testing.T, url, sql string) {
+	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = conn.Exec(ctx, `CREATE TABLE wsusmock_schema (version int NOT NULL); INSERT INTO wsusmock_schema VALUES (99);`)
-	conn.Close(ctx)
-	if err != nil {
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql); err != nil {
 		t.Fatal(err)
-	}
-	if _, err := openErr(url, "sp1-office2003"); err == nil || !strings.Contains(err.Error(), "schema is version 99") {
-		t.Errorf("Open on a version 99 database: %v", err)
 	}
 }

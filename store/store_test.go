@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onsi/gomega/gbytes"
+
 	"github.com/wsusmock/wsusmock/internal/pgtest"
 	"github.com/wsusmock/wsusmock/scenarios"
 	"github.com/wsusmock/wsusmock/store"
@@ -379,11 +381,11 @@ func TestFaultRulesAreShared(t *testing.T) {
 // for a lost one.
 func TestAnIdleReplicaStaysConnected(t *testing.T) {
 	url := database(t)
-	var log syncBuffer
+	log := gbytes.NewBuffer() // safe for the store's goroutines
 	st, err := store.Open(context.Background(), url, store.Options{
 		Start:         startWorld(t, "sp1-office2003"),
 		Apply:         func(*scenarios.World) {},
-		Logger:        slog.New(slog.NewTextHandler(&log, nil)),
+		Logger:        slog.New(slog.NewTextHandler(log, nil)),
 		ProbeInterval: 20 * time.Millisecond,
 	})
 	if err != nil {
@@ -394,25 +396,7 @@ func TestAnIdleReplicaStaysConnected(t *testing.T) {
 	if h := st.Health(); !h.Connected {
 		t.Errorf("health after idling: %+v", h)
 	}
-	if out := log.String(); strings.Contains(out, "unreachable") {
+	if out := string(log.Contents()); strings.Contains(out, "unreachable") {
 		t.Errorf("an idle replica logged a loss:\n%s", out)
 	}
-}
-
-// syncBuffer is a log destination safe for the store's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
