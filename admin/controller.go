@@ -75,6 +75,40 @@ var (
 type Controller struct {
 	srv *soapserver.Server
 	now func() time.Time
+	// shared, when set, takes the world changes instead of srv.
+	shared Shared
+}
+
+// Shared is a world that several servers share (package store keeps it in
+// PostgreSQL): a Controller given one with Share sends its world changes
+// there, in a transaction, and the store swaps the result into every
+// server's snapshot. Each method returns an error from f as is.
+type Shared interface {
+	// Update changes the world through f, as soapserver.Server.Update.
+	Update(ctx context.Context, f func(*scenarios.World) (*scenarios.World, error)) error
+	// Select makes w the world, as soapserver.Server.SetWorld.
+	Select(ctx context.Context, w *scenarios.World) error
+	// Reset returns to the scenario's initial state and removes the fault
+	// rules; each server clears its own journal.
+	Reset(ctx context.Context) error
+	// AddFault adds a validated rule and returns it with its ID.
+	AddFault(ctx context.Context, rule soapserver.FaultRule) (soapserver.FaultRule, error)
+	// RemoveFault removes a rule and says whether there was one.
+	RemoveFault(ctx context.Context, id string) (bool, error)
+	// ClearFaults removes every rule and says how many there were.
+	ClearFaults(ctx context.Context) (int, error)
+}
+
+// Share sends the controller's world changes to sh from now on. Call it
+// before the controller serves.
+func (c *Controller) Share(sh Shared) { c.shared = sh }
+
+// update changes the world, shared or in memory.
+func (c *Controller) update(ctx context.Context, f func(*scenarios.World) (*scenarios.World, error)) error {
+	if c.shared != nil {
+		return c.shared.Update(ctx, f)
+	}
+	return c.srv.Update(f)
 }
 
 // NewController controls srv. now stamps approvals; nil means time.Now.
@@ -116,9 +150,9 @@ func describe(w *scenarios.World, faultStatus int) ServerInfo {
 // applies to WSUS 3.0 SP1 only and is refused (Conflict, with the reason)
 // on RTM and SP2; an unknown KB is NotFound. Installing twice is harmless:
 // Changed says whether the world changed.
-func (c *Controller) InstallHotfix(_ context.Context, kb string) (HotfixResult, error) {
+func (c *Controller) InstallHotfix(ctx context.Context, kb string) (HotfixResult, error) {
 	changed := false
-	err := c.srv.Update(func(w *scenarios.World) (*scenarios.World, error) {
+	err := c.update(ctx, func(w *scenarios.World) (*scenarios.World, error) {
 		next, err := w.InstallHotfix(kb)
 		changed = err == nil && next != w
 		return next, err
@@ -169,23 +203,23 @@ func catalogUpdates(w *scenarios.World) []CatalogUpdate {
 // now stands. Approvals change deployment rows, not the configuration:
 // GetConfig's LastChange stays, so clients see no ConfigChanged but get the
 // update in ChangedUpdates on their next sync, as with WSUS.
-func (c *Controller) Approve(_ context.Context, updateID, group string) (ApprovalResult, error) {
-	return c.approval("approve", updateID, group, (*scenarios.World).Approve)
+func (c *Controller) Approve(ctx context.Context, updateID, group string) (ApprovalResult, error) {
+	return c.approval(ctx, "approve", updateID, group, (*scenarios.World).Approve)
 }
 
 // Decline declines updateID in group ("" means All Computers), removing its
 // rows there. Decline, Approve, Decline of "Office 2003 Service Pack 1" is
 // the console workaround of advisory 954960 for WSUS 3.0 RTM.
-func (c *Controller) Decline(_ context.Context, updateID, group string) (ApprovalResult, error) {
-	return c.approval("decline", updateID, group, (*scenarios.World).Decline)
+func (c *Controller) Decline(ctx context.Context, updateID, group string) (ApprovalResult, error) {
+	return c.approval(ctx, "decline", updateID, group, (*scenarios.World).Decline)
 }
 
-func (c *Controller) approval(action, updateID, group string, change func(*scenarios.World, string, string, time.Time) (*scenarios.World, error)) (ApprovalResult, error) {
+func (c *Controller) approval(ctx context.Context, action, updateID, group string, change func(*scenarios.World, string, string, time.Time) (*scenarios.World, error)) (ApprovalResult, error) {
 	if group == "" {
 		group = scenarios.AllComputers
 	}
 	res := ApprovalResult{Action: action, Group: group}
-	err := c.srv.Update(func(w *scenarios.World) (*scenarios.World, error) {
+	err := c.update(ctx, func(w *scenarios.World) (*scenarios.World, error) {
 		next, err := change(w, updateID, group, c.now())
 		if err != nil {
 			return nil, err
@@ -241,7 +275,7 @@ func (c *Controller) Scenario(context.Context) (ScenarioInfo, error) {
 
 // SelectScenario switches to a built-in scenario, which also becomes what
 // Reset returns to. Fault rules and the journal stay.
-func (c *Controller) SelectScenario(_ context.Context, name string) (ServerInfo, error) {
+func (c *Controller) SelectScenario(ctx context.Context, name string) (ServerInfo, error) {
 	if name == "" {
 		return ServerInfo{}, &Error{Code: Invalid, Message: "bad request body", Reason: "name: missing", Field: "name"}
 	}
@@ -256,6 +290,12 @@ func (c *Controller) SelectScenario(_ context.Context, name string) (ServerInfo,
 	if err != nil {
 		return ServerInfo{}, err
 	}
+	if c.shared != nil {
+		if err := c.shared.Select(ctx, w); err != nil {
+			return ServerInfo{}, err
+		}
+		return c.info(), nil
+	}
 	c.srv.SetWorld(w)
 	return c.info(), nil
 }
@@ -263,15 +303,31 @@ func (c *Controller) SelectScenario(_ context.Context, name string) (ServerInfo,
 // Reset returns to the initial state of the selected scenario (hotfixes and
 // approvals undone), removes every fault rule and clears the journal, so a
 // spec starts from a known server. Event streams stay connected.
-func (c *Controller) Reset(context.Context) (ServerInfo, error) {
+func (c *Controller) Reset(ctx context.Context) (ServerInfo, error) {
+	if c.shared != nil {
+		if err := c.shared.Reset(ctx); err != nil {
+			return ServerInfo{}, err
+		}
+		return c.info(), nil
+	}
 	c.srv.Reset()
 	return c.info(), nil
 }
 
 // AddFault installs a fault rule after the existing ones and returns it with
 // its ID; a rule that does not validate is Invalid, naming the field.
-func (c *Controller) AddFault(_ context.Context, rule soapserver.FaultRule) (soapserver.FaultRule, error) {
-	added, err := c.srv.AddFault(rule)
+func (c *Controller) AddFault(ctx context.Context, rule soapserver.FaultRule) (soapserver.FaultRule, error) {
+	var (
+		added soapserver.FaultRule
+		err   error
+	)
+	if c.shared != nil {
+		if added, err = soapserver.ValidateFault(rule); err == nil {
+			added, err = c.shared.AddFault(ctx, added)
+		}
+	} else {
+		added, err = c.srv.AddFault(rule)
+	}
 	var re *soapserver.RuleError
 	if errors.As(err, &re) {
 		return soapserver.FaultRule{}, &Error{Code: Invalid, Message: "invalid fault rule", Reason: re.Field + ": " + re.Reason, Field: re.Field}
@@ -295,7 +351,17 @@ func (c *Controller) Fault(_ context.Context, id string) (soapserver.FaultRule, 
 }
 
 // RemoveFault removes the rule with the ID.
-func (c *Controller) RemoveFault(_ context.Context, id string) error {
+func (c *Controller) RemoveFault(ctx context.Context, id string) error {
+	if c.shared != nil {
+		found, err := c.shared.RemoveFault(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return noRule(id)
+		}
+		return nil
+	}
 	if !c.srv.RemoveFault(id) {
 		return noRule(id)
 	}
@@ -307,7 +373,12 @@ func noRule(id string) *Error {
 }
 
 // ClearFaults removes every rule and says how many there were.
-func (c *Controller) ClearFaults(context.Context) (int, error) { return c.srv.ClearFaults(), nil }
+func (c *Controller) ClearFaults(ctx context.Context) (int, error) {
+	if c.shared != nil {
+		return c.shared.ClearFaults(ctx)
+	}
+	return c.srv.ClearFaults(), nil
+}
 
 // Journal returns the recorded exchanges the filter selects, oldest first.
 func (c *Controller) Journal(_ context.Context, f soapserver.JournalFilter) (soapserver.JournalPage, error) {

@@ -78,11 +78,19 @@ type Server struct {
 	// ShutdownGrace is how long Close waits for exchanges in flight; zero
 	// means DefaultShutdownGrace.
 	ShutdownGrace time.Duration
+	// Share, when set, joins the server to a world it shares with other
+	// servers: Open calls it with the SOAP plane (serving World) before it
+	// listens, sends the admin API's changes to what it returns, answers
+	// /healthz with its Health, and Close closes it. `serve --store`
+	// passes one that opens package store. Nil keeps the world in memory.
+	Share func(soap *soapserver.Server, log *slog.Logger) (Shared, error)
 
 	// SOAP and Control are the SOAP plane and the in-process admin API,
 	// set by Open.
 	SOAP    *soapserver.Server
 	Control *admin.Controller
+	// Shared is what Share returned, set by Open; nil without Share.
+	Shared Shared
 
 	ln     net.Listener
 	hs     *http.Server
@@ -106,6 +114,17 @@ func (s *Server) Open() error {
 	if err != nil {
 		return err
 	}
+	log := s.Config.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var shared Shared
+	if s.Share != nil {
+		if shared, err = s.Share(soap, log); err != nil {
+			soap.Close()
+			return err
+		}
+	}
 	addr := s.Addr
 	if addr == "" {
 		addr = "127.0.0.1:0"
@@ -114,6 +133,9 @@ func (s *Server) Open() error {
 	if ln == nil {
 		if ln, err = net.Listen("tcp", addr); err != nil {
 			soap.Close()
+			if shared != nil {
+				shared.Close()
+			}
 			return err
 		}
 	}
@@ -128,11 +150,12 @@ func (s *Server) Open() error {
 	}
 	s.SOAP = soap
 	s.Control = admin.NewController(soap, s.Config.Now)
-	log := s.Config.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	handler := Handler(soap, admin.NewHandler(s.Control, access))
+	if shared != nil {
+		s.Shared = shared
+		s.Control.Share(shared)
+		handler = sharedHealth(shared, handler)
+	}
 	if s.Metrics != nil {
 		s.Metrics.JournalDropped(soap.JournalDropped)
 		handler = withMetrics(handler, s.Metrics.Handler())
@@ -241,5 +264,8 @@ func (s *Server) Close() error {
 		err = s.hs.Close()
 	}
 	<-s.served
+	if s.Shared != nil {
+		s.Shared.Close()
+	}
 	return errors.Join(err, s.Err())
 }

@@ -520,3 +520,40 @@ func (s *Server) setRules(rs []*rule) {
 	}
 	s.rules.Store(&rs)
 }
+
+// ValidateFault checks a rule as AddFault does and returns it in canonical
+// form; a rule that does not validate is refused with a *RuleError.
+func ValidateFault(fr FaultRule) (FaultRule, error) {
+	fr, _, err := validateRule(fr)
+	return fr, err
+}
+
+// SetFaults replaces every rule with rs, whose IDs are already given (by a
+// store that replicas share). A rule whose ID the server holds already
+// keeps its counters; IDs are never reused. A rule that does not validate
+// is refused with a *RuleError, and nothing changes.
+func (s *Server) SetFaults(rs []FaultRule) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	held := map[string]*rule{}
+	if cur := s.rules.Load(); cur != nil {
+		for _, r := range *cur {
+			held[r.ID] = r
+		}
+	}
+	next := make([]*rule, 0, len(rs))
+	for _, fr := range rs {
+		if r, ok := held[fr.ID]; ok {
+			next = append(next, r)
+			continue
+		}
+		v, code, err := validateRule(fr)
+		if err != nil {
+			return err
+		}
+		v.ID = fr.ID
+		next = append(next, &rule{FaultRule: v, code: code})
+	}
+	s.setRules(next)
+	return nil
+}

@@ -226,3 +226,31 @@ func TestInjectRuleValidation(t *testing.T) {
 		t.Errorf("refused rules were installed: %+v", a.srv.Faults())
 	}
 }
+
+// SetFaults installs rules whose IDs a shared store gave: a rule the server
+// holds already keeps its counters, a bad one changes nothing.
+func TestSetFaultsKeepsTheCountersOfRulesItHolds(t *testing.T) {
+	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
+	getConfig := soapserver.FaultRule{ID: "f7", Operation: "GetConfig", ErrorCode: wusp.ServerBusy}
+	if err := a.srv.SetFaults([]soapserver.FaultRule{getConfig}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.getConfig(); err == nil {
+		t.Fatal("GetConfig succeeded under rule f7")
+	}
+	cookie := soapserver.FaultRule{ID: "f8", Operation: "GetCookie", ErrorCode: wusp.ServerBusy}
+	if err := a.srv.SetFaults([]soapserver.FaultRule{getConfig, cookie}); err != nil {
+		t.Fatal(err)
+	}
+	fs := a.srv.Faults()
+	if len(fs) != 2 || fs[0].ID != "f7" || fs[0].Hits != 1 || fs[1].ID != "f8" || fs[1].Hits != 0 {
+		t.Errorf("rules after the second SetFaults: %+v", fs)
+	}
+	var re *soapserver.RuleError
+	if err := a.srv.SetFaults([]soapserver.FaultRule{{ID: "f9", Operation: "NoSuchOperation"}}); !errors.As(err, &re) || re.Field != "operation" {
+		t.Errorf("a bad rule: %v, want a RuleError on operation", err)
+	}
+	if n := len(a.srv.Faults()); n != 2 {
+		t.Errorf("a refused SetFaults changed the rules: %d left", n)
+	}
+}

@@ -60,6 +60,7 @@ type serveOptions struct {
 	logBackups     int
 	installRoot    string
 	selfUpdateDir  string
+	store          string
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -89,6 +90,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.journalSize, "journal-size", soapserver.DefaultJournalSize, "exchanges the journal (/__admin/journal) keeps; older ones are dropped and counted")
 	fs.Int64Var(&o.journalBytes, "journal-bytes", soapserver.DefaultJournalBytes, "bytes of memory the journal's entries may take; the oldest are dropped and counted beyond it")
 	fs.StringVar(&o.installRoot, "install-root", "", "write a WSUS installation's files under this directory, as if it were %ProgramFiles%: the Client.dll whose file version remediation tools read (3.1.6001.66 once KB954960 is in) and registry.reg; rewritten on every change")
+	fs.StringVar(&o.store, "store", "", "share the world's state (scenario, approvals, hotfixes) with every replica given the same PostgreSQL database, postgres://USER@HOST/DB (none: in memory; $WSUSMOCK_STORE keeps a password out of ps)")
 	fs.StringVar(&o.selfUpdateDir, "selfupdate-dir", "", "serve /selfupdate/ from this directory, a copy of a WSUS install's Selfupdate folder (a real agent checks its signed wuident.cab before every scan); default: a placeholder wuident.cab only")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -204,12 +206,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	srv := &server.Server{Addr: o.addr, Listener: ln, World: world, Config: cfg, TLS: tlsConfig, Metrics: m,
 		Admin: admin.Access{Token: token, Hosts: o.adminHosts}}
+	if o.store != "" {
+		srv.Share = shareStore(o.store)
+	}
 	if err := srv.Open(); err != nil {
 		return err
 	}
-	b := world.Build()
+	served := srv.SOAP.World() // the shared one, with --store
+	b := served.Build()
 	logger.Info("wsusmock listening", "addr", srv.ListenAddr(), "url", srv.URL()+wusp.ClientService.Path(),
-		"scenario", sc.Name, "product", b.Product, "version", b.Version)
+		"scenario", served.Scenario().Name, "product", b.Product, "version", b.Version)
 
 	select {
 	case <-srv.Done():

@@ -333,3 +333,26 @@ func TestServeMetricsAndLoad(t *testing.T) {
 		t.Errorf("load without metrics: exit %d:\n%s", code, &out)
 	}
 }
+
+// A server whose --store cannot be reached does not start, and says which
+// database it could not reach without showing the password.
+func TestServeWithUnreachableStoreDoesNotStart(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--store", "postgres://wsusmock:secret@" + addr + "/susdb?connect_timeout=2"}, io.Discard, &stderr)
+	if code != exitError {
+		t.Errorf("exit %d, want %d", code, exitError)
+	}
+	msg := stderr.String()
+	if !strings.Contains(msg, "store: 127.0.0.1:") || !strings.Contains(msg, "/susdb") {
+		t.Errorf("stderr does not name the database: %s", msg)
+	}
+	if strings.Contains(msg, "secret") {
+		t.Errorf("stderr shows the password: %s", msg)
+	}
+}
