@@ -21,6 +21,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -30,6 +31,7 @@ import (
 	"github.com/wsusmock/wsusmock/admin"
 	"github.com/wsusmock/wsusmock/scenarios"
 	"github.com/wsusmock/wsusmock/soapserver"
+	"github.com/wsusmock/wsusmock/wsuslog"
 )
 
 // Defaults of the listener's timeouts.
@@ -70,6 +72,12 @@ type Server struct {
 	// ShutdownGrace is how long Close waits for exchanges in flight; zero
 	// means DefaultShutdownGrace.
 	ShutdownGrace time.Duration
+	// ServerLog, when set, receives the SoftwareDistribution.log in
+	// ServerLogLang (English if empty). The server also keeps its newest
+	// lines in memory for the dashboard, unless Config.ServerLog is set,
+	// which then is the only log written.
+	ServerLog     io.Writer
+	ServerLogLang wsuslog.Lang
 
 	// SOAP and Control are the SOAP plane and the in-process admin API,
 	// set by Open.
@@ -82,6 +90,8 @@ type Server struct {
 	// served is closed when Serve returns, with serveErr set.
 	served   chan struct{}
 	serveErr error
+	// ownLog is the server log Open made, closed by Close.
+	ownLog *wsuslog.ServerLog
 }
 
 // Open builds the server and starts listening; the listener is bound when
@@ -90,17 +100,29 @@ func (s *Server) Open() error {
 	if s.World == nil {
 		return errors.New("server: no world to serve")
 	}
-	soap, err := soapserver.New(s.World, s.Config)
-	if err != nil {
-		return err
-	}
 	addr := s.Addr
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		soap.Close()
+		return err
+	}
+	cfg := s.Config
+	var ring *admin.LogRing
+	if cfg.ServerLog == nil {
+		ring = admin.NewLogRing(nil)
+		var w io.Writer = ring
+		if s.ServerLog != nil {
+			w = io.MultiWriter(s.ServerLog, ring)
+		}
+		s.ownLog = wsuslog.NewServerLog(w, cmp.Or(s.ServerLogLang, wsuslog.LangEnglish), nil)
+		cfg.ServerLog = s.ownLog
+	}
+	soap, err := soapserver.New(s.World, cfg)
+	if err != nil {
+		ln.Close()
+		s.closeLog()
 		return err
 	}
 	s.scheme = "http"
@@ -114,6 +136,7 @@ func (s *Server) Open() error {
 	}
 	s.SOAP = soap
 	s.Control = admin.NewController(soap, s.Config.Now)
+	s.Control.Log = ring
 	log := s.Config.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -128,6 +151,7 @@ func (s *Server) Open() error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	s.ln = ln
+	s.Control.URL = s.URL()
 	s.served = make(chan struct{})
 	go func() {
 		s.serveErr = s.hs.Serve(ln)
@@ -190,5 +214,18 @@ func (s *Server) Close() error {
 		err = s.hs.Close()
 	}
 	<-s.served
-	return errors.Join(err, s.Err())
+	return errors.Join(err, s.Err(), s.closeLog())
 }
+
+// closeLog flushes and stops the server log Open made.
+func (s *Server) closeLog() error {
+	if s.ownLog == nil {
+		return nil
+	}
+	err := s.ownLog.Close()
+	s.ownLog = nil
+	return err
+}
+
+// DashboardURL is the address of the dashboard page.
+func (s *Server) DashboardURL() string { return s.URL() + admin.UIPath }

@@ -91,7 +91,7 @@ func (s *Server) invoke(x *exchange, opEl *wusp.Element) (wusp.Message, error) {
 // writes the per-request Info line.
 func (s *Server) session(x *exchange, c wusp.Cookie) (session, *wusp.Fault) {
 	sess, f := s.sealer.openSession(c, s.cfg.Now())
-	x.client = sess.ClientID
+	x.client, x.clientName = sess.ClientID, sess.DNSName
 	s.logRequest(x)
 	return sess, f
 }
@@ -111,7 +111,7 @@ func validClientID(id string) bool {
 }
 
 func (s *Server) getAuthorizationCookie(x *exchange, req *wusp.GetAuthorizationCookieRequest) (wusp.Message, error) {
-	x.client = req.ClientID
+	x.client, x.clientName = req.ClientID, req.DNSName
 	s.logRequest(x)
 	// WSUS answered a bad clientId or dnsName with InternalServerError,
 	// not InvalidParameters (MS-WUSP notes <50>, <51>).
@@ -137,7 +137,7 @@ func (s *Server) getCookie(x *exchange, req *wusp.GetCookieRequest) (wusp.Messag
 		s.logRequest(x)
 		return nil, wusp.NewFault(wusp.InvalidAuthorizationCookie, "")
 	}
-	x.client = auth.ClientID
+	x.client, x.clientName = auth.ClientID, auth.DNSName
 	s.logRequest(x)
 	now := s.cfg.Now()
 	var synced = session{}

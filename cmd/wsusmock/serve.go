@@ -122,20 +122,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	cfg := soapserver.Config{FaultStatus: o.faultStatus, CookieKey: []byte(o.cookieKey), CookieLifetime: o.cookieLife, Logger: logger,
 		JournalSize: o.journalSize, JournalBytes: o.journalBytes}
+	var serverLog io.Writer
 	if o.serverLog != "" {
 		f, err := openServerLog(o.serverLog, o.logMaxMiB, o.logBackups)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		sl := wsuslog.NewServerLog(f, lang, time.Now)
-		defer func() {
-			if err := sl.Close(); err != nil {
-				logger.Error("server log", "file", o.serverLog, "err", err)
-			}
-		}()
-		cfg.ServerLog, cfg.LogRequests = sl, o.verbose
+		serverLog = f
 	}
+	cfg.LogRequests = o.verbose
 	if o.installRoot != "" {
 		cfg.OnChange = installRootWriter(o.installRoot, logger)
 	}
@@ -144,13 +140,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	srv := &server.Server{Addr: o.addr, World: world, Config: cfg, TLS: tlsConfig,
-		Admin: admin.Access{Token: token, Hosts: o.adminHosts}}
+		Admin: admin.Access{Token: token, Hosts: o.adminHosts}, ServerLog: serverLog, ServerLogLang: lang}
 	if err := srv.Open(); err != nil {
 		return err
 	}
 	b := world.Build()
 	logger.Info("wsusmock listening", "addr", srv.ListenAddr(), "url", srv.URL()+wusp.ClientService.Path(),
-		"scenario", sc.Name, "product", b.Product, "version", b.Version)
+		"scenario", sc.Name, "product", b.Product, "version", b.Version, "dashboard", srv.DashboardURL())
 
 	select {
 	case <-srv.Done():
