@@ -30,11 +30,16 @@ func serveUI(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, UIPath, http.StatusMovedPermanently)
 		return
 	}
-	sub, _ := fs.Sub(uiFiles, "ui")
 	h := w.Header()
 	h.Del("Content-Type") // by file name
 	h.Set("Content-Security-Policy", uiPolicy)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
-	http.StripPrefix(UIPath, http.FileServerFS(sub)).ServeHTTP(w, r)
+	http.StripPrefix(UIPath, http.FileServerFS(UIFiles())).ServeHTTP(w, r)
+}
+
+// UIFiles are the dashboard's files, as the binary serves them.
+func UIFiles() fs.FS {
+	sub, _ := fs.Sub(uiFiles, "ui")
+	return sub
 }
