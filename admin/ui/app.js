@@ -335,6 +335,7 @@ async function follow() {
       }
       await reload();
       await refreshWorld();
+      await loadProfiles();
       live(true, "● live");
       const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
       let buf = "";
@@ -416,15 +417,16 @@ function wire() {
   }));
 }
 
-async function start() {
+// loadProfiles fills the profile list once the page may read the API.
+async function loadProfiles() {
+  if ($("profile").options.length) return;
+  const p = await call("GET", "/profiles");
+  for (const n of p.profiles) $("profile").append(el("option", {}, n));
+  $("profile").value = p.profiles.includes("xp-sp3-office2003") ? "xp-sp3-office2003" : p.profiles[0];
+}
+
+function start() {
   wire();
-  try {
-    const p = await call("GET", "/profiles");
-    for (const n of p.profiles) $("profile").append(el("option", {}, n));
-    $("profile").value = p.profiles.includes("xp-sp3-office2003") ? "xp-sp3-office2003" : p.profiles[0];
-  } catch (e) {
-    say("✖ " + e.message + (e.reason ? " — " + e.reason : ""), false);
-  }
   follow();
 }
 
