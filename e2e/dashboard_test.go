@@ -57,6 +57,7 @@ var _ = Describe("The dashboard in a browser", Label("browser"), func() {
 		b.run(chromedp.WaitVisible(chromedp.CSS("#tiles li.good")))
 		Expect(b.text(".cycle.selected")).To(ContainSubstring("✔ succeeded"))
 		Expect(b.text(".cycle.selected")).To(ContainSubstring("ReportEventBatch"))
+		Expect(b.text("#server-log")).NotTo(ContainSubstring(id), "the failed cycle's lines are not this one's")
 		b.screenshot("sp1-fixed")
 		b.expectNoConsoleErrors()
 	})

@@ -164,8 +164,16 @@ function cycles() {
     }
     cy.failed = !!unanswered;
     cy.done = cy.failed || last.operation === "ReportEventBatch";
-    cy.start = new Date(cy.entries[0].time);
+    cy.start = new Date(new Date(cy.entries[0].time).getTime() - cy.entries[0].duration_us / 1000);
     cy.end = new Date(last.time);
+  }
+  // The server log lines of a cycle are those written while it ran, and
+  // shortly after (the log has its own writer), but not into the next one.
+  const starts = list.map((c) => c.start.getTime()).sort((a, b) => a - b);
+  for (const cy of list) {
+    const next = starts.find((t) => t > cy.start.getTime());
+    cy.logFrom = cy.start.getTime() - 100;
+    cy.logTo = Math.min(cy.end.getTime() + 1000, next === undefined ? Infinity : next - 1);
   }
   return list;
 }
@@ -194,15 +202,19 @@ function arrow(e, round) {
     el("span", { class: "s" }));
 }
 
+// drawCycle draws the selected cycle as a sequence diagram, and the others
+// as one line each, so that a projected page shows one exchange at a time.
 function drawCycle(cy) {
+  const selected = state.selected === cy.key;
+  const head = el("button", { type: "button", "aria-expanded": String(selected),
+    onclick: () => { state.selected = cy.key; render(); } },
+    verdict(cy), " cycle at " + cy.start.toLocaleTimeString() + " · " + cy.entries.length + " exchanges · from " + cy.ip);
+  if (!selected) return el("div", { class: "cycle", "data-cycle": cy.key }, head);
   const lanes = el("div", { class: "lanes" },
     el("span", { class: "lane" }, "Client"), el("span", {}), el("span", { class: "lane" }, "WSUS server"));
   let round = 0;
   for (const e of cy.entries) lanes.append(arrow(e, e.operation === "SyncUpdates" ? ++round : 0));
-  const head = el("button", { type: "button", "aria-pressed": String(state.selected === cy.key),
-    onclick: () => { state.selected = cy.key; render(); } },
-    verdict(cy), " cycle at " + cy.start.toLocaleTimeString() + " · " + cy.entries.length + " exchanges · from " + cy.ip);
-  return el("div", { class: "cycle" + (state.selected === cy.key ? " selected" : ""), "data-cycle": cy.key }, head, lanes);
+  return el("div", { class: "cycle selected", "data-cycle": cy.key }, head, lanes);
 }
 
 function render() {
@@ -261,10 +273,9 @@ function renderLogs(cy) {
   const faultID = (cy.entries.find((e) => e.fault_id) || {}).fault_id || "";
   $("log-cycle").textContent = "Cycle of " + (cy.name || cy.ip) + " at " + cy.start.toLocaleTimeString() +
     (faultID ? " — fault ID " + faultID + " is marked in both logs" : "");
-  const from = cy.start.getTime() - 2000, to = cy.end.getTime() + 2000;
   const lines = state.logLines.filter((l) => {
     const t = new Date(l.time).getTime();
-    return (t >= from && t <= to) || (faultID && l.text.includes(faultID));
+    return (t >= cy.logFrom && t <= cy.logTo) || (faultID && l.text.includes(faultID));
   });
   srv.replaceChildren(withMarks(lines.map((l) => l.text).join("\n") || "(no server log lines in this cycle)", faultID));
   const run = state.runs.find((r) => r.client_id === cy.clientID &&
