@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -151,7 +152,7 @@ func (s *Server) Open() error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	s.ln = ln
-	s.Control.URL = s.URL()
+	s.Control.URL = s.localURL()
 	s.served = make(chan struct{})
 	go func() {
 		s.serveErr = s.hs.Serve(ln)
@@ -227,5 +228,15 @@ func (s *Server) closeLog() error {
 	return err
 }
 
-// DashboardURL is the address of the dashboard page.
-func (s *Server) DashboardURL() string { return s.URL() + admin.UIPath }
+// DashboardURL is the address of the dashboard page, on loopback when the
+// server listens on every interface.
+func (s *Server) DashboardURL() string { return s.localURL() + admin.UIPath }
+
+// localURL is URL, with 127.0.0.1 for an address that means every
+// interface (0.0.0.0, [::]): one a browser and a client can connect to.
+func (s *Server) localURL() string {
+	if a, ok := s.ln.Addr().(*net.TCPAddr); ok && a.IP.IsUnspecified() {
+		return s.scheme + "://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(a.Port))
+	}
+	return s.URL()
+}
