@@ -228,8 +228,16 @@ func TestDashboardPage(t *testing.T) {
 	if resp := get("/__admin/ui/", "evil.example:8530"); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("page for a foreign Host: %d, want 403", resp.StatusCode)
 	}
-	if resp := get("/__admin/ui", ""); resp.Request.URL.Path != "/__admin/ui/" {
-		t.Errorf("/__admin/ui went to %s, want /__admin/ui/", resp.Request.URL.Path)
+	if resp := get("/__admin/ui", ""); resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("/__admin/ui: %d %s, want the page", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if resp := get("/__admin/ui/app.js", ""); !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/javascript") {
+		t.Errorf("app.js: %s", resp.Header.Get("Content-Type"))
+	}
+	for _, path := range []string{"/__admin/ui/nothing.js", "/__admin/ui/../ui.go", "/__admin/ui/%2e%2e/ui.go"} {
+		if resp := get(path, ""); resp.StatusCode != http.StatusNotFound || resp.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("%s: %d %s, want a JSON 404", path, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
 	}
 	req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/__admin/ui/", strings.NewReader("{}"))
 	req.Header.Set("Content-Type", "application/json")
