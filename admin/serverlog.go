@@ -21,11 +21,14 @@ const (
 // LogRing keeps the newest lines of the server's SoftwareDistribution.log
 // in memory, so that the dashboard can show them beside a client's log
 // without reading a file. It is an io.Writer for wsuslog.ServerLog; the
-// lines and their bytes are bounded, the oldest go first.
+// lines and their bytes are bounded, the oldest go first. Adding a line
+// costs the same however full the ring is: it is written on every fault.
 type LogRing struct {
 	now     func() time.Time
 	mu      sync.Mutex
-	lines   []LogLine
+	slots   []LogLine // a circle of MaxLogLines, made on the first line
+	first   int       // slot of the oldest line
+	n       int       // lines held
 	bytes   int
 	seq     uint64
 	partial []byte // a line not ended yet, at most MaxLogLine bytes
@@ -89,17 +92,26 @@ func (r *LogRing) finish() {
 		text += truncated
 	}
 	r.partial, r.cut = r.partial[:0], false
+	if r.slots == nil {
+		r.slots = make([]LogLine, MaxLogLines)
+	}
+	if r.n == len(r.slots) {
+		r.dropOldest()
+	}
 	r.seq++
-	r.lines = append(r.lines, LogLine{Seq: r.seq, Time: r.now(), Text: text})
+	r.slots[(r.first+r.n)%len(r.slots)] = LogLine{Seq: r.seq, Time: r.now(), Text: text}
+	r.n++
 	r.bytes += len(text)
-	drop := 0
-	for len(r.lines)-drop > MaxLogLines || r.bytes > MaxLogBytes && drop < len(r.lines)-1 {
-		r.bytes -= len(r.lines[drop].Text)
-		drop++
+	for r.bytes > MaxLogBytes && r.n > 1 {
+		r.dropOldest()
 	}
-	if drop > 0 {
-		r.lines = append(r.lines[:0:0], r.lines[drop:]...)
-	}
+}
+
+func (r *LogRing) dropOldest() {
+	r.bytes -= len(r.slots[r.first].Text)
+	r.slots[r.first] = LogLine{}
+	r.first = (r.first + 1) % len(r.slots)
+	r.n--
 }
 
 // truncated ends a line cut at MaxLogLine.
@@ -110,8 +122,8 @@ func (r *LogRing) Since(seq uint64) []LogLine {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := []LogLine{}
-	for _, l := range r.lines {
-		if l.Seq > seq {
+	for i := range r.n {
+		if l := r.slots[(r.first+i)%len(r.slots)]; l.Seq > seq {
 			out = append(out, l)
 		}
 	}
