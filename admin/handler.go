@@ -21,6 +21,10 @@ const Prefix = "/__admin"
 // maxBody bounds an admin request body.
 const maxBody = 64 << 10
 
+// maxUnflushed is how many events of a burst the stream writes before it
+// flushes anyway.
+const maxUnflushed = 64
+
 // streamWriteTimeout bounds each write of the event stream: a reader that
 // stops reading is disconnected instead of holding the stream for ever.
 const streamWriteTimeout = 10 * time.Second
@@ -278,9 +282,21 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	// A stream outlives the server's read timeout; each write gets its own
 	// deadline, so a reader that stops reading is cut off.
 	_ = rc.SetReadDeadline(time.Time{})
+	// Under load, a burst of exchanges goes out in one flush rather than a
+	// write per exchange: the stream costs the server less than the
+	// exchanges it reports.
+	pending, _ := sub.(interface{ Pending() int })
+	unflushed := 0
 	send := func(write func() error) bool {
 		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-		return write() == nil && rc.Flush() == nil
+		if write() != nil {
+			return false
+		}
+		if unflushed++; pending != nil && pending.Pending() > 0 && unflushed < maxUnflushed {
+			return true
+		}
+		unflushed = 0
+		return rc.Flush() == nil
 	}
 	// A browser asks for Server-Sent Events: the same objects, each as
 	// the data of one event.

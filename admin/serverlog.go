@@ -14,25 +14,34 @@ const (
 	MaxLogLines = 2000
 	// MaxLogBytes bounds the text a LogRing keeps.
 	MaxLogBytes = 1 << 20
-	// MaxLogLine bounds one line; a longer one is cut, with a marker.
+	// MaxLogLine bounds one line as Since returns it; a longer one is
+	// cut, with a marker.
 	MaxLogLine = 4096
 )
 
 // LogRing keeps the newest lines of the server's SoftwareDistribution.log
 // in memory, so that the dashboard can show them beside a client's log
-// without reading a file. It is an io.Writer for wsuslog.ServerLog; the
-// lines and their bytes are bounded, the oldest go first. Adding a line
-// costs the same however full the ring is: it is written on every fault.
+// without reading a file. It is an io.Writer for wsuslog.ServerLog, whose
+// writes hold whole entries; the lines and their bytes are bounded, the
+// oldest go first.
+//
+// A write is written on every fault of a busy server, and read only when a
+// page asks: it keeps what it is given as one chunk (a copy, its time, the
+// number of its first line), and Since splits chunks into lines.
 type LogRing struct {
-	now     func() time.Time
-	mu      sync.Mutex
-	slots   []LogLine // a circle of MaxLogLines, made on the first line
-	first   int       // slot of the oldest line
-	n       int       // lines held
-	bytes   int
-	seq     uint64
-	partial []byte // a line not ended yet, at most MaxLogLine bytes
-	cut     bool   // partial was cut
+	now    func() time.Time
+	mu     sync.Mutex
+	chunks []logChunk // oldest first
+	lines  int        // lines in chunks
+	bytes  int
+	seq    uint64 // number of the last line taken
+}
+
+type logChunk struct {
+	first uint64 // number of its first line
+	lines int
+	time  time.Time
+	data  []byte
 }
 
 // LogLine is one server log line as the dashboard reads it.
@@ -59,73 +68,68 @@ func NewLogRing(now func() time.Time) *LogRing {
 	return &LogRing{now: now}
 }
 
-// Write takes CRLF- or LF-ended lines; an unfinished line waits for its end.
+// Write keeps p's lines; a last line without its newline counts as a line.
+// Of a write larger than MaxLogBytes only the end is kept.
 func (r *LogRing) Write(p []byte) (int, error) {
+	n := len(p)
+	if len(p) > MaxLogBytes {
+		p = p[len(p)-MaxLogBytes:]
+	}
+	if len(p) == 0 {
+		return n, nil
+	}
+	lines := bytes.Count(p, []byte{'\n'})
+	if p[len(p)-1] != '\n' {
+		lines++
+	}
+	c := logChunk{lines: lines, time: r.now(), data: bytes.Clone(p)}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	n := len(p)
-	for len(p) > 0 {
-		i := bytes.IndexByte(p, '\n')
-		if i < 0 {
-			r.take(p)
-			break
-		}
-		r.take(p[:i])
-		r.finish()
-		p = p[i+1:]
+	c.first = r.seq + 1
+	r.seq += uint64(lines)
+	r.chunks = append(r.chunks, c)
+	r.lines += lines
+	r.bytes += len(c.data)
+	for len(r.chunks) > 1 && (r.lines > MaxLogLines || r.bytes > MaxLogBytes) {
+		r.lines -= r.chunks[0].lines
+		r.bytes -= len(r.chunks[0].data)
+		r.chunks[0] = logChunk{}
+		r.chunks = r.chunks[1:]
 	}
 	return n, nil
-}
-
-// take adds to the unfinished line, up to MaxLogLine bytes.
-func (r *LogRing) take(p []byte) {
-	room := MaxLogLine - len(r.partial)
-	if len(p) > room {
-		p, r.cut = p[:max(room, 0)], true
-	}
-	r.partial = append(r.partial, p...)
-}
-
-func (r *LogRing) finish() {
-	text := strings.ToValidUTF8(strings.TrimSuffix(string(r.partial), "\r"), string(utf8.RuneError))
-	if r.cut {
-		text += truncated
-	}
-	r.partial, r.cut = r.partial[:0], false
-	if r.slots == nil {
-		r.slots = make([]LogLine, MaxLogLines)
-	}
-	if r.n == len(r.slots) {
-		r.dropOldest()
-	}
-	r.seq++
-	r.slots[(r.first+r.n)%len(r.slots)] = LogLine{Seq: r.seq, Time: r.now(), Text: text}
-	r.n++
-	r.bytes += len(text)
-	for r.bytes > MaxLogBytes && r.n > 1 {
-		r.dropOldest()
-	}
-}
-
-func (r *LogRing) dropOldest() {
-	r.bytes -= len(r.slots[r.first].Text)
-	r.slots[r.first] = LogLine{}
-	r.first = (r.first + 1) % len(r.slots)
-	r.n--
 }
 
 // truncated ends a line cut at MaxLogLine.
 const truncated = "[truncated]"
 
-// Since returns the lines numbered above seq, oldest first.
+// Since returns the lines numbered above seq, oldest first, at most
+// MaxLogLines of them.
 func (r *LogRing) Since(seq uint64) []LogLine {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	chunks := append([]logChunk(nil), r.chunks...)
+	r.mu.Unlock()
 	out := []LogLine{}
-	for i := range r.n {
-		if l := r.slots[(r.first+i)%len(r.slots)]; l.Seq > seq {
-			out = append(out, l)
+	for _, c := range chunks {
+		if c.first+uint64(c.lines) <= seq+1 {
+			continue
 		}
+		n := c.first
+		for data := c.data; len(data) > 0; n++ {
+			line, rest, _ := bytes.Cut(data, []byte{'\n'})
+			data = rest
+			if n <= seq {
+				continue
+			}
+			line = bytes.TrimSuffix(line, []byte{'\r'})
+			text := strings.ToValidUTF8(string(line[:min(len(line), MaxLogLine)]), string(utf8.RuneError))
+			if len(line) > MaxLogLine {
+				text += truncated
+			}
+			out = append(out, LogLine{Seq: n, Time: c.time, Text: text})
+		}
+	}
+	if len(out) > MaxLogLines {
+		out = out[len(out)-MaxLogLines:]
 	}
 	return out
 }
