@@ -21,8 +21,16 @@ const Prefix = "/__admin"
 // maxBody bounds an admin request body.
 const maxBody = 64 << 10
 
-// maxUnflushed is how many events of a burst the stream writes before it
-// flushes anyway.
+// sseBatch is how long a Server-Sent Events stream waits after a write,
+// gathering exchanges, and sseBuffer how many it may gather by default.
+const (
+	sseBatch  = 100 * time.Millisecond
+	sseBuffer = 4096
+)
+
+// maxUnflushed is how many exchanges of a burst an NDJSON stream writes
+// before it flushes anyway; a Server-Sent Events stream writes what has
+// gathered, at most its buffer.
 const maxUnflushed = 64
 
 // streamWriteTimeout bounds each write of the event stream: a reader that
@@ -273,6 +281,12 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 		}
 		buffer = n
 	}
+	// A browser asks for Server-Sent Events: the same objects, each as
+	// the data of one event, sent in batches.
+	sse := strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+	if sse && buffer == 0 {
+		buffer = sseBuffer
+	}
 	sub, err := h.api.Events(r.Context(), buffer)
 	if err != nil {
 		return err
@@ -292,15 +306,25 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 		if write() != nil {
 			return false
 		}
-		if unflushed++; pending != nil && pending.Pending() > 0 && unflushed < maxUnflushed {
+		if unflushed++; pending != nil && pending.Pending() > 0 && (sse || unflushed < maxUnflushed) {
 			return true
 		}
 		unflushed = 0
-		return rc.Flush() == nil
+		if rc.Flush() != nil {
+			return false
+		}
+		if sse {
+			// A page redraws a few times a second at most: waking for
+			// every exchange of a busy server would cost it more than the
+			// exchange. The subscription holds what arrives meanwhile.
+			select {
+			case <-time.After(sseBatch):
+			case <-r.Context().Done():
+			}
+		}
+		return true
 	}
-	// A browser asks for Server-Sent Events: the same objects, each as
-	// the data of one event.
-	sse := strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	if sse {
 		w.Header().Set("Content-Type", "text/event-stream")
