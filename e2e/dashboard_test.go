@@ -101,6 +101,26 @@ var _ = Describe("The dashboard in a browser", Label("browser"), func() {
 		b.expectNoConsoleErrors()
 	})
 
+	It("injects a fault the next client meets, and switches scenario", func() {
+		m := startMock("--scenario", "sp1-office2003")
+		b := openBrowser()
+		b.run(chromedp.Navigate(m.URL + "/__admin/ui/"))
+		b.waitLive()
+
+		b.run(chromedp.SetValue(chromedp.CSS("#fault-op"), "GetCookie"), chromedp.SetValue(chromedp.CSS("#fault-code"), "InternalServerError"),
+			chromedp.Click(chromedp.CSS("#inject")))
+		b.waitText("#outcome", "the next GetCookie answers InternalServerError")
+		b.run(chromedp.SetValue(chromedp.CSS("#profile"), "xp-sp3"), chromedp.Click(chromedp.CSS("#run")))
+		injected := `.cycle.selected .arrow.fault[data-op="GetCookie"]`
+		b.run(chromedp.WaitVisible(chromedp.CSS(injected)))
+		Expect(b.text(injected)).To(ContainSubstring("injected by rule"))
+
+		b.run(chromedp.SetValue(chromedp.CSS("#scenario"), "rtm-office2003"), chromedp.Click(chromedp.CSS("#switch")))
+		b.waitText("#outcome", "now serving rtm-office2003")
+		b.waitText("#server", "3.0.6000.273")
+		b.expectNoConsoleErrors()
+	})
+
 	It("asks for the admin token once, then sends it with every call", func() {
 		m := startMock("--admin-token", "classroom-42")
 		b := openBrowser()
@@ -235,16 +255,21 @@ func get[T any](b *browser, a chromedp.Action[T]) T {
 	return v
 }
 
+// text is the text of the first element sel selects, read in one step: the
+// page redraws as exchanges arrive, and a node found in one step may be
+// gone in the next.
 func (b *browser) text(sel string) string {
 	GinkgoHelper()
-	return get(b, chromedp.Text(chromedp.CSS(sel)))
+	text := get(b, chromedp.Evaluate[*string](fmt.Sprintf("document.querySelector(%q)?.innerText", sel)))
+	Expect(text).NotTo(BeNil(), "no element %s", sel)
+	return *text
 }
 
 func (b *browser) attr(sel, name string) string {
 	GinkgoHelper()
-	r := get(b, chromedp.AttributeValue(chromedp.CSS(sel), name))
-	Expect(r.Exists).To(BeTrue(), "%s has no %s", sel, name)
-	return r.Value
+	v := get(b, chromedp.Evaluate[*string](fmt.Sprintf("document.querySelector(%q)?.getAttribute(%q)", sel, name)))
+	Expect(v).NotTo(BeNil(), "%s has no %s", sel, name)
+	return *v
 }
 
 func (b *browser) count(sel string) int {

@@ -193,7 +193,8 @@ function arrow(e, round) {
   const label = e.operation || e.path;
   const ms = (e.duration_us / 1000).toFixed(1) + " ms";
   const meta = fault
-    ? " ✖ FAULT " + (e.fault || "no reply") + (e.fault_id ? " id " + e.fault_id : "") + " · HTTP " + e.status + " · " + ms
+    ? " ✖ FAULT " + (e.fault || "no reply") + (e.fault_id ? " id " + e.fault_id : "") + " · HTTP " + e.status + " · " + ms +
+      (e.injected ? " · injected by rule " + e.injected + (e.transport ? " (" + e.transport + ")" : "") : "")
     : " ✔ HTTP " + e.status + " · " + ms;
   return el("div", { class: "msg" },
     el("span", { class: "c" }),
