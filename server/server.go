@@ -117,7 +117,7 @@ func (s *Server) Open() error {
 		if s.ServerLog != nil {
 			w = io.MultiWriter(s.ServerLog, ring)
 		}
-		s.ownLog = wsuslog.NewServerLog(w, cmp.Or(s.ServerLogLang, wsuslog.LangEnglish), nil)
+		s.ownLog = wsuslog.NewServerLog(w, cmp.Or(s.ServerLogLang, wsuslog.LangEnglish), s.Config.Now)
 		cfg.ServerLog = s.ownLog
 	}
 	soap, err := soapserver.New(s.World, cfg)
