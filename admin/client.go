@@ -239,6 +239,28 @@ func (c *Client) ClearJournal(ctx context.Context) error {
 	return c.call(ctx, http.MethodDelete, "/journal", nil, nil)
 }
 
+// RunClient runs a simulated client on the server, against itself.
+func (c *Client) RunClient(ctx context.Context, req ClientRunRequest) (ClientRun, error) {
+	var out ClientRun
+	err := c.call(ctx, http.MethodPost, "/clients/run", req, &out)
+	return out, err
+}
+
+// ServerLog reads the server log lines the server keeps, numbered above
+// since.
+func (c *Client) ServerLog(ctx context.Context, since uint64) (ServerLogPage, error) {
+	var out ServerLogPage
+	err := c.call(ctx, http.MethodGet, "/serverlog?since="+strconv.FormatUint(since, 10), nil, &out)
+	return out, err
+}
+
+// Profiles names the built-in client profiles RunClient takes.
+func (c *Client) Profiles(ctx context.Context) (ProfileList, error) {
+	var out ProfileList
+	err := c.call(ctx, http.MethodGet, "/profiles", nil, &out)
+	return out, err
+}
+
 // Events opens the event stream. The stream ends when ctx is done, when a
 // Next's context is done, or on Close.
 func (c *Client) Events(ctx context.Context, buffer int) (Stream, error) {

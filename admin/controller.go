@@ -9,6 +9,7 @@ import (
 
 	"github.com/wsusmock/wsusmock/scenarios"
 	"github.com/wsusmock/wsusmock/soapserver"
+	"github.com/wsusmock/wsusmock/wsuslog"
 )
 
 // API is the admin API's method set. Controller runs it in process, Client
@@ -52,6 +53,14 @@ type API interface {
 	// Events streams exchanges as they are recorded; buffer is how many the
 	// reader may fall behind (0: the server's default).
 	Events(ctx context.Context, buffer int) (Stream, error)
+	// RunClient runs a simulated client with a built-in profile against
+	// the server itself and returns its verdict and WindowsUpdate.log.
+	RunClient(ctx context.Context, req ClientRunRequest) (ClientRun, error)
+	// ServerLog returns the kept SoftwareDistribution.log lines numbered
+	// above since.
+	ServerLog(ctx context.Context, since uint64) (ServerLogPage, error)
+	// Profiles names the built-in client profiles RunClient takes.
+	Profiles(ctx context.Context) (ProfileList, error)
 }
 
 // Stream is a live feed of exchanges. Read it from one goroutine; Close it
@@ -73,8 +82,15 @@ var (
 // soapserver.Server. World changes go through the server's Update, which
 // serialises writers; SOAP requests keep reading their snapshot.
 type Controller struct {
-	srv *soapserver.Server
-	now func() time.Time
+	// URL is the server's own root, which RunClient points simulated
+	// clients at; empty, RunClient is refused.
+	URL string
+	// Log keeps the server log lines ServerLog returns; nil keeps none.
+	Log *LogRing
+
+	srv  *soapserver.Server
+	now  func() time.Time
+	runs chan struct{} // one token per running simulated client
 	// shared, when set, takes the world changes instead of srv.
 	shared Shared
 }
@@ -116,7 +132,7 @@ func NewController(srv *soapserver.Server, now func() time.Time) *Controller {
 	if now == nil {
 		now = time.Now
 	}
-	return &Controller{srv: srv, now: now}
+	return &Controller{srv: srv, now: now, runs: make(chan struct{}, MaxClientRuns)}
 }
 
 // Info describes the server as it is now.
@@ -302,16 +318,35 @@ func (c *Controller) SelectScenario(ctx context.Context, name string) (ServerInf
 
 // Reset returns to the initial state of the selected scenario (hotfixes and
 // approvals undone), removes every fault rule and clears the journal, so a
-// spec starts from a known server. Event streams stay connected.
+// spec starts from a known server. Event streams stay connected. The
+// server log gets a marker line, so that what follows reads as a new
+// start.
 func (c *Controller) Reset(ctx context.Context) (ServerInfo, error) {
 	if c.shared != nil {
 		if err := c.shared.Reset(ctx); err != nil {
 			return ServerInfo{}, err
 		}
-		return c.info(), nil
+	} else {
+		c.srv.Reset()
 	}
-	c.srv.Reset()
-	return c.info(), nil
+	info := c.info()
+	if sl := c.srv.ServerLog(); sl != nil {
+		sl.Log(wsuslog.LevelInfo, "wsusmock", ResetMarkerSource,
+			"----- reset: scenario "+info.Scenario+" restored, fault rules and journal cleared -----")
+	}
+	return info, nil
+}
+
+// ResetMarkerSource is the Class.Method column of the server log line a
+// reset writes.
+const ResetMarkerSource = "wsusmock.Reset"
+
+// ServerLog returns the kept server log lines numbered above since.
+func (c *Controller) ServerLog(_ context.Context, since uint64) (ServerLogPage, error) {
+	if c.Log == nil {
+		return ServerLogPage{Lines: []LogLine{}}, nil
+	}
+	return ServerLogPage{Lines: c.Log.Since(since)}, nil
 }
 
 // AddFault installs a fault rule after the existing ones and returns it with

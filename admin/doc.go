@@ -20,4 +20,11 @@
 //
 // The request and reply types are the JSON of the routes; README's "Admin
 // API" section lists the routes.
+//
+// The handler also serves the dashboard at UIPath: a page embedded from
+// admin/ui that follows the event stream as Server-Sent Events, runs
+// simulated clients on the server (RunClient, bounded to MaxClientRuns at
+// a time), shows the server log the server keeps in a LogRing beside the
+// client's, and calls the same routes, under the same access rules, for
+// every button.
 package admin

@@ -61,6 +61,9 @@ func FuzzHandler(f *testing.F) {
 		req.RemoteAddr = "127.0.0.1:50000"
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
+		if rec.Code == http.StatusOK && strings.HasPrefix(req.URL.Path, admin.Prefix+"/ui") {
+			return // a file of the dashboard page, not a JSON reply
+		}
 		if !known[rec.Code] {
 			t.Fatalf("%s %s: status %d is not in the code table", method, path, rec.Code)
 		}

@@ -21,6 +21,18 @@ const Prefix = "/__admin"
 // maxBody bounds an admin request body.
 const maxBody = 64 << 10
 
+// sseBatch is how long a Server-Sent Events stream waits after a write,
+// gathering exchanges, and sseBuffer how many it may gather by default.
+const (
+	sseBatch  = 100 * time.Millisecond
+	sseBuffer = 4096
+)
+
+// maxUnflushed is how many exchanges of a burst an NDJSON stream writes
+// before it flushes anyway; a Server-Sent Events stream writes what has
+// gathered, at most its buffer.
+const maxUnflushed = 64
+
 // streamWriteTimeout bounds each write of the event stream: a reader that
 // stops reading is disconnected instead of holding the stream for ever.
 const streamWriteTimeout = 10 * time.Second
@@ -45,7 +57,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	hd.Set("Content-Type", "application/json")
 	hd.Set("Cache-Control", "no-store")
-	if err := h.access.check(r); err != nil {
+	err := h.access.check(r)
+	if r.URL.Path == Prefix+"/ui" || strings.HasPrefix(r.URL.Path, UIPath) {
+		// The page holds no data: a browser may load it from anywhere the
+		// Host is this server's, and it sends the token with each call.
+		if err == nil || err.Rule == RuleToken || err.Rule == RuleLoopback {
+			serveUI(w, r)
+			return
+		}
+	}
+	if err != nil {
 		if err.Code == Unauthorized {
 			hd.Set("WWW-Authenticate", `Bearer realm="wsusmock admin"`)
 		}
@@ -83,9 +104,17 @@ func (h *Handler) routes() *http.ServeMux {
 	m.Handle(Prefix+"/faults/{id}", route(h.fault))
 	m.Handle(Prefix+"/journal", route(h.journal))
 	m.Handle(Prefix+"/events", route(h.events))
+	m.Handle(Prefix+"/clients/run", route(h.runClient))
+	m.Handle(Prefix+"/serverlog", route(h.serverLog))
+	m.Handle(Prefix+"/profiles", route(func(w http.ResponseWriter, r *http.Request) error {
+		if err := allow(w, r, http.MethodGet); err != nil {
+			return err
+		}
+		return reply(h.api.Profiles(r.Context()))(w, http.StatusOK)
+	}))
 	m.Handle("/", route(func(w http.ResponseWriter, r *http.Request) error {
 		return refuse(NotFound, "no admin resource at "+r.URL.Path,
-			"resources: server, hotfixes/{kb}, updates, updates/{id}/approve, updates/{id}/decline, scenario, reset, faults, faults/{id}, journal, events")
+			"resources: server, hotfixes/{kb}, updates, updates/{id}/approve, updates/{id}/decline, scenario, reset, faults, faults/{id}, journal, events, clients/run, profiles, serverlog; the dashboard is at "+UIPath)
 	}))
 	return m
 }
@@ -252,6 +281,12 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 		}
 		buffer = n
 	}
+	// A browser asks for Server-Sent Events: the same objects, each as
+	// the data of one event, sent in batches.
+	sse := strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+	if sse && buffer == 0 {
+		buffer = sseBuffer
+	}
 	sub, err := h.api.Events(r.Context(), buffer)
 	if err != nil {
 		return err
@@ -261,13 +296,48 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	// A stream outlives the server's read timeout; each write gets its own
 	// deadline, so a reader that stops reading is cut off.
 	_ = rc.SetReadDeadline(time.Time{})
+	// Under load, a burst of exchanges goes out in one flush rather than a
+	// write per exchange: the stream costs the server less than the
+	// exchanges it reports.
+	pending, _ := sub.(interface{ Pending() int })
+	unflushed := 0
 	send := func(write func() error) bool {
 		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-		return write() == nil && rc.Flush() == nil
+		if write() != nil {
+			return false
+		}
+		if unflushed++; pending != nil && pending.Pending() > 0 && (sse || unflushed < maxUnflushed) {
+			return true
+		}
+		unflushed = 0
+		if rc.Flush() != nil {
+			return false
+		}
+		if sse {
+			// A page redraws a few times a second at most: waking for
+			// every exchange of a busy server would cost it more than the
+			// exchange. The subscription holds what arrives meanwhile.
+			select {
+			case <-time.After(sseBatch):
+			case <-r.Context().Done():
+			}
+		}
+		return true
 	}
+
 	w.Header().Set("Content-Type", "application/x-ndjson")
+	if sse {
+		w.Header().Set("Content-Type", "text/event-stream")
+	}
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	if !send(func() error { w.WriteHeader(http.StatusOK); return nil }) {
+	if !send(func() error {
+		w.WriteHeader(http.StatusOK)
+		if sse {
+			_, err := io.WriteString(w, ": wsusmock exchanges\n\n")
+			return err
+		}
+		return nil
+	}) {
 		return nil
 	}
 	enc := json.NewEncoder(w)
@@ -277,13 +347,53 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 		var v any = ev.Entry
+		event := "exchange"
 		if ev.Entry == nil {
-			v = Dropped{Dropped: ev.Dropped}
+			v, event = Dropped{Dropped: ev.Dropped}, "dropped"
 		}
-		if !send(func() error { return enc.Encode(v) }) {
+		if !send(func() error {
+			if sse {
+				// Encode's JSON is one line, so it is one data field.
+				if _, err := io.WriteString(w, "event: "+event+"\ndata: "); err != nil {
+					return err
+				}
+				if err := enc.Encode(v); err != nil {
+					return err
+				}
+				_, err := io.WriteString(w, "\n")
+				return err
+			}
+			return enc.Encode(v)
+		}) {
 			return nil
 		}
 	}
+}
+
+func (h *Handler) runClient(w http.ResponseWriter, r *http.Request) error {
+	if err := allow(w, r, http.MethodPost); err != nil {
+		return err
+	}
+	var req ClientRunRequest
+	if err := decodeJSON(r, &req, false); err != nil {
+		return err
+	}
+	return reply(h.api.RunClient(r.Context(), req))(w, http.StatusOK)
+}
+
+func (h *Handler) serverLog(w http.ResponseWriter, r *http.Request) error {
+	if err := allow(w, r, http.MethodGet); err != nil {
+		return err
+	}
+	var since uint64
+	if v := r.URL.Query().Get("since"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return &Error{Code: Invalid, Message: "bad query", Reason: "since: " + strconv.Quote(v) + " is not a line number", Field: "since"}
+		}
+		since = n
+	}
+	return reply(h.api.ServerLog(r.Context(), since))(w, http.StatusOK)
 }
 
 // decodeJSON reads one JSON object into v, refusing unknown fields; an

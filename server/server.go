@@ -21,15 +21,18 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/wsusmock/wsusmock/admin"
 	"github.com/wsusmock/wsusmock/scenarios"
 	"github.com/wsusmock/wsusmock/soapserver"
+	"github.com/wsusmock/wsusmock/wsuslog"
 )
 
 // Defaults of the listener's timeouts.
@@ -84,6 +87,12 @@ type Server struct {
 	// /healthz with its Health, and Close closes it. `serve --store`
 	// passes one that opens package store. Nil keeps the world in memory.
 	Share func(soap *soapserver.Server, log *slog.Logger) (Shared, error)
+	// ServerLog, when set, receives the SoftwareDistribution.log in
+	// ServerLogLang (English if empty). The server also keeps its newest
+	// lines in memory for the dashboard, unless Config.ServerLog is set,
+	// which then is the only log written.
+	ServerLog     io.Writer
+	ServerLogLang wsuslog.Lang
 
 	// SOAP and Control are the SOAP plane and the in-process admin API,
 	// set by Open.
@@ -98,6 +107,8 @@ type Server struct {
 	// served is closed when Serve returns, with serveErr set.
 	served   chan struct{}
 	serveErr error
+	// ownLog is the server log Open made, closed by Close.
+	ownLog *wsuslog.ServerLog
 }
 
 // Open builds the server and starts listening; the listener is bound when
@@ -110,8 +121,19 @@ func (s *Server) Open() error {
 	if s.Metrics != nil {
 		cfg.Observe = observeBoth(cfg.Observe, s.Metrics.Observe)
 	}
+	var ring *admin.LogRing
+	if cfg.ServerLog == nil {
+		ring = admin.NewLogRing(nil)
+		var w io.Writer = ring
+		if s.ServerLog != nil {
+			w = io.MultiWriter(s.ServerLog, ring)
+		}
+		s.ownLog = wsuslog.NewServerLog(w, cmp.Or(s.ServerLogLang, wsuslog.LangEnglish), s.Config.Now)
+		cfg.ServerLog = s.ownLog
+	}
 	soap, err := soapserver.New(s.World, cfg)
 	if err != nil {
+		s.closeLog()
 		return err
 	}
 	log := s.Config.Logger
@@ -122,6 +144,7 @@ func (s *Server) Open() error {
 	if s.Share != nil {
 		if shared, err = s.Share(soap, log); err != nil {
 			soap.Close()
+			s.closeLog()
 			return err
 		}
 	}
@@ -136,6 +159,7 @@ func (s *Server) Open() error {
 			if shared != nil {
 				shared.Close()
 			}
+			s.closeLog()
 			return err
 		}
 	}
@@ -150,6 +174,7 @@ func (s *Server) Open() error {
 	}
 	s.SOAP = soap
 	s.Control = admin.NewController(soap, s.Config.Now)
+	s.Control.Log = ring
 	handler := Handler(soap, admin.NewHandler(s.Control, access))
 	if shared != nil {
 		s.Shared = shared
@@ -170,6 +195,7 @@ func (s *Server) Open() error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	s.ln = ln
+	s.Control.URL = s.localURL()
 	s.served = make(chan struct{})
 	go func() {
 		s.serveErr = s.hs.Serve(ln)
@@ -267,5 +293,28 @@ func (s *Server) Close() error {
 	if s.Shared != nil {
 		s.Shared.Close()
 	}
-	return errors.Join(err, s.Err())
+	return errors.Join(err, s.Err(), s.closeLog())
+}
+
+// closeLog flushes and stops the server log Open made.
+func (s *Server) closeLog() error {
+	if s.ownLog == nil {
+		return nil
+	}
+	err := s.ownLog.Close()
+	s.ownLog = nil
+	return err
+}
+
+// DashboardURL is the address of the dashboard page, on loopback when the
+// server listens on every interface.
+func (s *Server) DashboardURL() string { return s.localURL() + admin.UIPath }
+
+// localURL is URL, with 127.0.0.1 for an address that means every
+// interface (0.0.0.0, [::]): one a browser and a client can connect to.
+func (s *Server) localURL() string {
+	if a, ok := s.ln.Addr().(*net.TCPAddr); ok && a.IP.IsUnspecified() {
+		return s.scheme + "://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(a.Port))
+	}
+	return s.URL()
 }

@@ -150,6 +150,13 @@ func BenchmarkSyncUpdatesFault(b *testing.B) { benchSyncUpdatesFault(b, Config{}
 
 func benchSyncUpdatesFault(b *testing.B, cfg Config) {
 	s := newTestServer(b, scenarios.DefaultScenario, cfg)
+	serveLoop(b, s, wusp.ClientService.Path(), wusp.OpSyncUpdates, wuaFault(b, s))
+}
+
+// wuaFault is an Office 2003 client's third SyncUpdates to s, as a WUA 7.x
+// agent writes it, checked to get the KB954960 fault.
+func wuaFault(b *testing.B, s *Server) []byte {
+	b.Helper()
 	req, err := wuaclient.ThirdSyncUpdates(inProcess(s), fixedNow)
 	if err != nil {
 		b.Fatal(err)
@@ -158,7 +165,7 @@ func benchSyncUpdatesFault(b *testing.B, cfg Config) {
 	if got := callBytes(b, r); !bytes.Contains(got, []byte(r.want)) {
 		b.Fatalf("not the KB954960 fault:\n%s", got)
 	}
-	serveLoop(b, s, "/ClientWebService/client.asmx", r.op, r.body)
+	return r.body
 }
 
 // BenchmarkLoopback serves the floor and the server with net/http on

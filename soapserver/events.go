@@ -118,6 +118,10 @@ func (sub *Subscription) Next(ctx context.Context) (Event, error) {
 	}
 }
 
+// Pending says how many exchanges wait to be read, so that a reader that
+// writes them to a network stream can flush once for a burst.
+func (sub *Subscription) Pending() int { return len(sub.ch) }
+
 // Close ends the subscription; publishing stops considering it.
 func (sub *Subscription) Close() {
 	sub.once.Do(func() {

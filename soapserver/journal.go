@@ -22,6 +22,10 @@ type JournalEntry struct {
 	Operation  string    `json:"operation,omitempty"` // empty when dispatch failed
 	SOAPAction string    `json:"soap_action,omitempty"`
 	ClientID   string    `json:"client_id,omitempty"`
+	// ClientName is the DNS name the client gave (GetAuthorizationCookie,
+	// and the cookies after it), so that clients sharing a profile's
+	// SusClientId can still be told apart.
+	ClientName string `json:"client_name,omitempty"`
 	// Status is the HTTP status sent; 0 when an injected transport fault
 	// cut the connection before any.
 	Status int `json:"status"`
@@ -71,16 +75,16 @@ const maxJournalField = 256
 
 // journalEntryOverhead is what an entry costs beside its text: the struct
 // and the allocation headers of it and its strings.
-const journalEntryOverhead = int64(unsafe.Sizeof(JournalEntry{})) + 6*16
+const journalEntryOverhead = int64(unsafe.Sizeof(JournalEntry{})) + 7*16
 
 // MaxJournalEntryBytes is the most one entry counts against the journal's
 // and a subscriber's byte budgets.
-const MaxJournalEntryBytes = journalEntryOverhead + 5*(maxJournalField+int64(len(truncatedMarker)))
+const MaxJournalEntryBytes = journalEntryOverhead + 6*(maxJournalField+int64(len(truncatedMarker)))
 
 // size is what e counts against a byte budget.
 func (e *JournalEntry) size() int64 {
 	return journalEntryOverhead + int64(len(e.Remote)+len(e.Path)+len(e.Operation)+len(e.SOAPAction)+
-		len(e.ClientID)+len(e.Fault)+len(e.FaultID)+len(e.Injected)+len(e.Transport))
+		len(e.ClientID)+len(e.ClientName)+len(e.Fault)+len(e.FaultID)+len(e.Injected)+len(e.Transport))
 }
 
 // truncatedMarker ends a journal field that was cut at maxJournalField.
@@ -233,6 +237,7 @@ func (s *Server) record(x *exchange) {
 		Path:           journalCopy(x.r.URL.Path), // may be a part of the request line
 		Operation:      x.op.Name,
 		ClientID:       journalCopy(x.client),
+		ClientName:     journalCopy(x.clientName),
 		Status:         x.status,
 		Fault:          journalText(x.fault),
 		FaultID:        journalText(x.faultID),

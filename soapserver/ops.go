@@ -101,7 +101,7 @@ func (s *Server) invoke(x *exchange, opEl *wusp.Element) (wusp.Message, error) {
 // writes the per-request Info line.
 func (s *Server) session(x *exchange, c wusp.Cookie) (session, *wusp.Fault) {
 	sess, f := s.sealer.openSession(c, s.cfg.Now())
-	x.client = sess.ClientID
+	x.client, x.clientName = sess.ClientID, sess.DNSName
 	s.logRequest(x)
 	return sess, f
 }
@@ -148,6 +148,7 @@ func (s *Server) getAuthorizationCookie(x *exchange, req *wusp.GetAuthorizationC
 	if !validDNSName(req.DNSName) {
 		return nil, wusp.NewFault(wusp.InternalServerError, "")
 	}
+	x.clientName = req.DNSName
 	data := s.sealer.seal(purposeAuth, &authorization{
 		ClientID: req.ClientID, TargetGroup: req.TargetGroupName, DNSName: req.DNSName, Issued: s.cfg.Now(),
 	})
@@ -164,7 +165,7 @@ func (s *Server) getCookie(x *exchange, req *wusp.GetCookieRequest) (wusp.Messag
 		s.logRequest(x)
 		return nil, wusp.NewFault(wusp.InvalidAuthorizationCookie, "")
 	}
-	x.client = auth.ClientID
+	x.client, x.clientName = auth.ClientID, auth.DNSName
 	s.logRequest(x)
 	now := s.cfg.Now()
 	var synced = session{}

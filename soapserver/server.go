@@ -240,6 +240,9 @@ func (s *Server) Reset() {
 	s.journal.clear()
 }
 
+// ServerLog is the SoftwareDistribution.log the server writes, nil if none.
+func (s *Server) ServerLog() *wsuslog.ServerLog { return s.cfg.ServerLog }
+
 // World returns the snapshot requests currently read.
 func (s *Server) World() *scenarios.World { return s.snap.Load().world }
 

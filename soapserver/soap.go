@@ -20,6 +20,8 @@ type exchange struct {
 	thread string
 	// client is the client id, once a cookie or parameter names it.
 	client string
+	// clientName is the DNS name the client gave, once known.
+	clientName string
 
 	// What the journal records once the reply is decided.
 	start   time.Time

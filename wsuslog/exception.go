@@ -12,17 +12,31 @@ import "strings"
 // including its garbled translation, double quotes and "Object value";
 // only the key is substituted.
 func DuplicateKeyMessage(lang Lang, key string) string {
-	var b strings.Builder
-	b.WriteString("System.ArgumentException: ")
 	frames := englishFrames
 	if lang == LangDutch {
-		b.WriteString(`Het item is reeds toegevoegd. Sleutel in woordenboek: Sleutel "` + key + `" wordt toegevoegd: "` + key + `"`)
 		frames = dutchFrames
+	}
+	// One allocation: the message is written on every KB954960 fault.
+	size := 160 + 2*len(key)
+	for _, f := range frames {
+		size += 1 + len(framePrefix) + len(f)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	b.WriteString("System.ArgumentException: ")
+	if lang == LangDutch {
+		for _, s := range []string{`Het item is reeds toegevoegd. Sleutel in woordenboek: Sleutel "`, key, `" wordt toegevoegd: "`, key, `"`} {
+			b.WriteString(s)
+		}
 	} else {
-		b.WriteString("Item has already been added. Key in dictionary: '" + key + "'  Key being added: '" + key + "'")
+		for _, s := range []string{"Item has already been added. Key in dictionary: '", key, "'  Key being added: '", key, "'"} {
+			b.WriteString(s)
+		}
 	}
 	for _, f := range frames {
-		b.WriteString("\n" + framePrefix + f)
+		b.WriteString("\n")
+		b.WriteString(framePrefix)
+		b.WriteString(f)
 	}
 	return b.String()
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -73,6 +74,9 @@ type ServerLog struct {
 	done    chan struct{}   // closed by the writer goroutine when it has stopped
 	once    sync.Once       // guards close(closing)
 	bufs    sync.Pool       // of *[]byte, formatting buffers handed to the writer and back
+	// dup is the last DuplicateKey message: the key is 8862 on every
+	// KB954960 fault, and its stack is the same.
+	dup atomic.Pointer[duplicateKey]
 
 	// err is the first write or flush error; only the writer goroutine
 	// writes it, and Close reads it after done is closed.
@@ -165,9 +169,17 @@ func (l *ServerLog) Request(thread, operation, clientID string) {
 // the approval data held two rows for revision key, followed by its
 // stack frames.
 func (l *ServerLog) DuplicateKey(thread, key string) {
-	key = string(appendEscaped(nil, key, MaxValueLen, false))
-	l.Log(LevelError, thread, DuplicateKeySource, DuplicateKeyMessage(l.lang, key))
+	d := l.dup.Load()
+	if d == nil || d.key != key {
+		d = &duplicateKey{key: strings.Clone(key),
+			message: DuplicateKeyMessage(l.lang, string(appendEscaped(nil, key, MaxValueLen, false)))}
+		l.dup.Store(d)
+	}
+	l.Log(LevelError, thread, DuplicateKeySource, d.message)
 }
+
+// duplicateKey is a DuplicateKey message made for key.
+type duplicateKey struct{ key, message string }
 
 // ThrowException writes the Warning line WSUS logs when it turns an error
 // into a SOAP fault (docs/protocol-facts.md §2.5):

@@ -170,20 +170,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer ln.Close() // a no-op once the server has closed it
+	var serverLog io.Writer
 	if o.serverLog != "" {
 		f, err := openServerLog(o.serverLog, o.logMaxMiB, o.logBackups)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		sl := wsuslog.NewServerLog(f, lang, time.Now)
-		defer func() {
-			if err := sl.Close(); err != nil {
-				logger.Error("server log", "file", o.serverLog, "err", err)
-			}
-		}()
-		cfg.ServerLog, cfg.LogRequests = sl, o.verbose
+		serverLog = f
 	}
+	cfg.LogRequests = o.verbose
 	if o.installRoot != "" {
 		cfg.OnChange = installRootWriter(o.installRoot, logger)
 	}
@@ -205,7 +201,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		m = metrics.New()
 	}
 	srv := &server.Server{Addr: o.addr, Listener: ln, World: world, Config: cfg, TLS: tlsConfig, Metrics: m,
-		Admin: admin.Access{Token: token, Hosts: o.adminHosts}}
+		Admin: admin.Access{Token: token, Hosts: o.adminHosts}, ServerLog: serverLog, ServerLogLang: lang}
 	if o.store != "" {
 		srv.Share = shareStore(o.store)
 	}
@@ -215,7 +211,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	served := srv.SOAP.World() // the shared one, with --store
 	b := served.Build()
 	logger.Info("wsusmock listening", "addr", srv.ListenAddr(), "url", srv.URL()+wusp.ClientService.Path(),
-		"scenario", served.Scenario().Name, "product", b.Product, "version", b.Version)
+		"scenario", served.Scenario().Name, "product", b.Product, "version", b.Version, "dashboard", srv.DashboardURL())
 
 	select {
 	case <-srv.Done():
