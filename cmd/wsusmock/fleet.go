@@ -144,45 +144,50 @@ func runFleet(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // is called: a progress bar when w is a terminal, else a line every
 // interval, as a CI log wants it.
 func showProgress(f *fleet.Fleet, w io.Writer, every time.Duration) (stop func()) {
+	if isTerminal(w) {
+		return progressBar(w, "fleet", "cycles", f.Clients, func() int { return f.Progress().Done })
+	}
+	if every <= 0 {
+		return func() {}
+	}
+	return ticking(every, func() { writeProgressLine(w, f.Progress()) })
+}
+
+// isTerminal says whether w is a terminal, where a progress bar may
+// redraw itself.
+func isTerminal(w io.Writer) bool {
+	file, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(file.Fd()))
+}
+
+// progressBar draws a bar of done() out of total on the terminal w until
+// the returned function is called.
+func progressBar(w io.Writer, desc, unit string, total int, done func() int) (stop func()) {
+	bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(desc),
+		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString(unit),
+		progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+	stopTicks := ticking(200*time.Millisecond, func() { _ = bar.Set(done()) })
+	return func() { stopTicks(); _ = bar.Clear(); _ = bar.Exit() }
+}
+
+// ticking calls f every interval until the returned function is called;
+// the function returns once f no longer runs.
+func ticking(every time.Duration, f func()) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
-	file, ok := w.(*os.File)
-	switch {
-	case ok && term.IsTerminal(int(file.Fd())):
-		bar := progressbar.NewOptions(f.Clients, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("fleet"),
-			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("cycles"),
-			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
-		go func() {
-			defer close(finished)
-			t := time.NewTicker(200 * time.Millisecond)
-			defer t.Stop()
-			for {
-				select {
-				case <-done:
-					_ = bar.Exit()
-					return
-				case <-t.C:
-					_ = bar.Set(f.Progress().Done)
-				}
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				f()
 			}
-		}()
-	case every > 0:
-		go func() {
-			defer close(finished)
-			t := time.NewTicker(every)
-			defer t.Stop()
-			for {
-				select {
-				case <-done:
-					return
-				case <-t.C:
-					writeProgressLine(w, f.Progress())
-				}
-			}
-		}()
-	default:
-		close(finished)
-	}
+		}
+	}()
 	return func() { close(done); <-finished }
 }
 

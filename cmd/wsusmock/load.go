@@ -97,7 +97,12 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			}
 		})
 	}
+	stopProgress := func() {}
+	if isTerminal(stderr) {
+		stopProgress = progressBar(stderr, "load", "requests", *requests, func() int { return int(min(next.Load(), int64(*requests))) })
+	}
 	wg.Wait()
+	stopProgress()
 	elapsed := time.Since(start)
 	after, err := sample()
 	if err != nil {
