@@ -208,7 +208,9 @@ func (d *Document) parse(b []byte, maxDepth int) (*Element, error) {
 			} else if text, err = gosax.Unescape(text); err != nil {
 				return nil, syntaxErr(err.Error())
 			}
-			if len(bytes.TrimSpace(text)) == 0 {
+			// Text that starts with a printable ASCII character is not
+			// blank; anything else is trimmed as before to tell.
+			if (len(text) == 0 || text[0] <= ' ' || text[0] >= 0x80) && len(bytes.TrimSpace(text)) == 0 {
 				continue // indentation between elements carries nothing
 			}
 			if len(d.stack) == 0 {
@@ -251,20 +253,26 @@ func syntaxErr(msg string) *SyntaxError { return &SyntaxError{errors.New(msg)} }
 // is scanned here in one pass (most elements of a request have no
 // attributes, and this is the parser's busiest function).
 func (d *Document) startElement(el *Element, raw []byte) (selfClosing bool, err error) {
-	raw = bytes.TrimSuffix(raw, []byte(">"))
+	if len(raw) > 0 && raw[len(raw)-1] == '>' {
+		raw = raw[:len(raw)-1]
+	}
 	selfClosing = len(raw) > 0 && raw[len(raw)-1] == '/'
-	i, colon := 1, -1
+	i, colon, colons := 1, -1, 0
 	for ; i < len(raw); i++ {
 		c := raw[i]
 		if c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '/' {
 			break
 		}
-		if c == ':' && colon < 0 {
-			colon = i
+		if c == ':' {
+			if colon < 0 {
+				colon = i
+			}
+			colons++
 		}
 	}
 	name := raw[min(1, len(raw)):i]
-	if !validQName(name) {
+	// A QName is "local" or "prefix:local" with both parts non-empty.
+	if len(name) == 0 || colons > 1 || colons == 1 && (colon == 1 || colon == i-1) {
 		return false, syntaxErr(fmt.Sprintf("invalid element name %q", name))
 	}
 	if colon > 0 {
@@ -310,19 +318,12 @@ func (d *Document) startElement(el *Element, raw []byte) (selfClosing bool, err 
 	}
 }
 
-// validQName accepts "local" or "prefix:local" with both parts non-empty.
-func validQName(name []byte) bool {
-	i := bytes.IndexByte(name, ':')
-	if i < 0 {
-		return len(name) > 0
-	}
-	return i > 0 && i < len(name)-1 && bytes.IndexByte(name[i+1:], ':') < 0
-}
-
+// sameName reports whether an end tag's name is the element's name as
+// written. Space, the colon and Tag lie side by side in the start tag,
+// so the name as written is one view and one comparison.
 func sameName(el *Element, name []byte) bool {
 	if el.Space == "" {
 		return string(name) == el.Tag
 	}
-	return len(name) == len(el.Space)+1+len(el.Tag) &&
-		string(name[:len(el.Space)]) == el.Space && name[len(el.Space)] == ':' && string(name[len(el.Space)+1:]) == el.Tag
+	return string(name) == unsafe.String(unsafe.StringData(el.Space), len(el.Space)+1+len(el.Tag))
 }

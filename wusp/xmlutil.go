@@ -104,11 +104,32 @@ func reqText(e *Element, p, name string) (string, error) {
 // join them only for an error: a request decodes without building strings.
 
 func parseInt(p, name, s string) (int, error) {
-	v, err := strconv.Atoi(strings.TrimSpace(s))
+	v, err := atoi(s)
 	if err != nil {
 		return 0, &ValueError{path(p, name), truncated(s), "int"}
 	}
 	return v, nil
+}
+
+// atoi is strconv.Atoi of s with its white space trimmed. The text of an
+// int element is nearly always a few plain digits (120 of them in the
+// SyncUpdates a WUA agent sends), and those are read here without trimming
+// or strconv's checks; anything else (a sign, white space, a number that
+// that might overflow a 32-bit int, an error) takes strconv's path, so the
+// result and the errors are strconv's own.
+func atoi(s string) (int, error) {
+	if n := len(s); n > 0 && n < 10 {
+		v := 0
+		for i := 0; i < n; i++ {
+			c := s[i] - '0'
+			if c > 9 {
+				return strconv.Atoi(strings.TrimSpace(s))
+			}
+			v = v*10 + int(c)
+		}
+		return v, nil
+	}
+	return strconv.Atoi(strings.TrimSpace(s))
 }
 
 func reqInt(e *Element, p, name string) (int, error) {
@@ -208,7 +229,7 @@ func intsMax(e *Element, p, name string, max int, wsus bool) ([]int, error) {
 		if c.Tag != "int" || c.nilled {
 			continue
 		}
-		v, err := strconv.Atoi(strings.TrimSpace(c.text))
+		v, err := atoi(c.text)
 		if err != nil {
 			return nil, &ValueError{path(p, name) + ".int", truncated(c.text), "int"}
 		}
