@@ -47,11 +47,14 @@ func (s *Server) invoke(x *exchange, opEl *wusp.Element) (wusp.Message, error) {
 		}
 		return &wusp.RegisterComputerResponse{}, nil
 	case wusp.OpSyncUpdates:
-		var req wusp.SyncUpdatesRequest
-		if err := wusp.DecodeRequest(opEl, &req); err != nil {
+		req := x.sync
+		if req == nil {
+			req = new(wusp.SyncUpdatesRequest)
+		}
+		if err := wusp.DecodeRequest(opEl, req); err != nil {
 			return nil, err
 		}
-		return s.syncUpdates(x, &req)
+		return s.syncUpdates(x, req)
 	case wusp.OpRefreshCache:
 		var req wusp.RefreshCacheRequest
 		if err := wusp.DecodeRequest(opEl, &req); err != nil {

@@ -44,16 +44,21 @@ type exchange struct {
 	out *[]byte
 	// length backs the Content-Length header.
 	length [1]string
+	// sync is the SyncUpdates request decoded into, reused across
+	// exchanges so that its ID lists keep their arrays.
+	sync *wusp.SyncUpdatesRequest
 }
 
 // scratch is what one exchange borrows from the server and gives back:
 // the exchange itself, the request body, the Document the request is
-// parsed into and the reply buffer. Reusing them is what keeps a request
-// from allocating in proportion to its size.
+// parsed into, the SyncUpdates request it is decoded into and the reply
+// buffer. Reusing them is what keeps a request from allocating in
+// proportion to its size.
 type scratch struct {
 	x     exchange
 	body  bytes.Buffer
 	doc   wusp.Document
+	sync  wusp.SyncUpdatesRequest
 	reply []byte
 }
 
@@ -71,6 +76,12 @@ func (s *Server) putScratch(sc *scratch) {
 	if cap(sc.reply) > maxKeptScratch {
 		sc.reply = nil
 	}
+	p := &sc.sync.Parameters
+	for _, ids := range []*[]int{&p.InstalledNonLeafUpdateIDs, &p.OtherCachedUpdateIDs, &p.CachedDriverIDs} {
+		if cap(*ids) > maxKeptScratch/(strconv.IntSize/8) {
+			*ids = nil
+		}
+	}
 	s.scratch.Put(sc)
 }
 
@@ -78,7 +89,7 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request, snap *snapsho
 	sc := s.scratch.Get().(*scratch)
 	defer s.putScratch(sc)
 	sc.x = exchange{r: r, snap: snap, actor: actor(r), thread: s.threadName(), start: time.Now(), out: &sc.reply,
-		media: mediaOf(r.Header)}
+		media: mediaOf(r.Header), sync: &sc.sync}
 	x := &sc.x
 	defer s.record(x)
 	// ASMX took SOAP 1.2 for its guess when the request was

@@ -88,6 +88,9 @@ func (d *Document) ParseEnvelope(body []byte, maxDepth int) (op *Element, envNS 
 
 // DecodeRequest fills msg from the operation element returned by
 // ParseRequest. A *MissingError or *ValueError names the offending element.
+// On success every field is written; a SyncUpdatesRequest's ID lists go into the
+// arrays its lists already have when they have room, so a server that
+// decodes into one reused request allocates nothing for them.
 func DecodeRequest(op *Element, msg Message) error { return msg.readXML(op) }
 
 // newEnvelope starts a document the way ASMX writes one: XML declaration,

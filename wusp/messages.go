@@ -226,14 +226,14 @@ func (r *SyncUpdatesRequest) readXML(e *Element) (err error) {
 	if r.Parameters.ExpressQuery, err = reqBool(p, pp, "ExpressQuery"); err != nil {
 		return err
 	}
-	if r.Parameters.InstalledNonLeafUpdateIDs, err = intsMax(p, pp, "InstalledNonLeafUpdateIDs", MaxInstalledNonLeafUpdateIDs, true); err != nil {
+	if r.Parameters.InstalledNonLeafUpdateIDs, err = intsMax(p, pp, "InstalledNonLeafUpdateIDs", MaxInstalledNonLeafUpdateIDs, true, r.Parameters.InstalledNonLeafUpdateIDs); err != nil {
 		return err
 	}
-	if r.Parameters.OtherCachedUpdateIDs, err = intsMax(p, pp, "OtherCachedUpdateIDs", MaxCachedUpdateIDs, true); err != nil {
+	if r.Parameters.OtherCachedUpdateIDs, err = intsMax(p, pp, "OtherCachedUpdateIDs", MaxCachedUpdateIDs, true, r.Parameters.OtherCachedUpdateIDs); err != nil {
 		return err
 	}
 	r.Parameters.HasSystemSpec = child(p, "SystemSpec") != nil
-	if r.Parameters.CachedDriverIDs, err = intsMax(p, pp, "CachedDriverIDs", MaxCachedUpdateIDs, false); err != nil {
+	if r.Parameters.CachedDriverIDs, err = intsMax(p, pp, "CachedDriverIDs", MaxCachedUpdateIDs, false, r.Parameters.CachedDriverIDs); err != nil {
 		return err
 	}
 	if r.Parameters.SkipSoftwareSync, err = reqBool(p, pp, "SkipSoftwareSync"); err != nil {
@@ -484,7 +484,7 @@ func (r *GetExtendedUpdateInfoRequest) readXML(e *Element) (err error) {
 	if child(e, "revisionIDs") == nil {
 		return &MissingError{"revisionIDs"}
 	}
-	if r.RevisionIDs, err = intsMax(e, "", "revisionIDs", MaxExtendedUpdatesPerRequest, true); err != nil {
+	if r.RevisionIDs, err = intsMax(e, "", "revisionIDs", MaxExtendedUpdatesPerRequest, true, nil); err != nil {
 		return err
 	}
 	if child(e, "infoTypes") == nil {

@@ -293,3 +293,37 @@ func TestQuotedSOAPActionOfEveryOperation(t *testing.T) {
 		}
 	}
 }
+
+// A server decodes every SyncUpdates into one reused request: each decode
+// must leave exactly the lists of the request it read, never items of the
+// one before, and keep absent (nil) apart from empty lists.
+func TestDecodeIntoReusedSyncUpdatesRequest(t *testing.T) {
+	decode := func(req *wusp.SyncUpdatesRequest, sent *wusp.SyncUpdatesRequest) {
+		t.Helper()
+		op, err := wusp.ParseRequest(wusp.MarshalRequest(wusp.OpSyncUpdates, sent), wusp.DefaultMaxDepth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := wusp.DecodeRequest(op, req); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(req.Parameters, sent.Parameters) {
+			t.Errorf("parameters = %+v, want %+v", req.Parameters, sent.Parameters)
+		}
+	}
+	cookie := wusp.Cookie{Expiration: time.Date(2008, 6, 10, 0, 0, 0, 0, time.UTC), EncryptedData: []byte{1}}
+	var req wusp.SyncUpdatesRequest
+	decode(&req, &wusp.SyncUpdatesRequest{Cookie: cookie, Parameters: wusp.SyncUpdateParameters{
+		InstalledNonLeafUpdateIDs: []int{1, 2, 3, 4}, OtherCachedUpdateIDs: []int{5, 6, 7}, CachedDriverIDs: []int{8},
+	}})
+	kept := &req.Parameters.OtherCachedUpdateIDs[0]
+	decode(&req, &wusp.SyncUpdatesRequest{Cookie: cookie, Parameters: wusp.SyncUpdateParameters{
+		InstalledNonLeafUpdateIDs: []int{9}, OtherCachedUpdateIDs: []int{10, 11}, CachedDriverIDs: []int{},
+	}})
+	if &req.Parameters.OtherCachedUpdateIDs[0] != kept {
+		t.Error("the second decode allocated a list the first one's array had room for")
+	}
+	decode(&req, &wusp.SyncUpdatesRequest{Cookie: cookie, Parameters: wusp.SyncUpdateParameters{
+		OtherCachedUpdateIDs: []int{12, 13, 14, 15, 16}, SkipSoftwareSync: true,
+	}})
+}

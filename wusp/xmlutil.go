@@ -210,12 +210,14 @@ func parseBase64(p, name, s string) ([]byte, error) {
 
 // ints reads an ArrayOfInt of a response; an absent or nil array is an
 // empty slice.
-func ints(e *Element, p, name string) ([]int, error) { return intsMax(e, p, name, MaxElements, false) }
+func ints(e *Element, p, name string) ([]int, error) {
+	return intsMax(e, p, name, MaxElements, false, nil)
+}
 
 // intsMax reads an ArrayOfInt of at most max items; wsus marks a limit of
 // WSUS's own (see LimitError). Items are counted before anything is
-// allocated for them.
-func intsMax(e *Element, p, name string, max int, wsus bool) ([]int, error) {
+// allocated for them, and they go into dst's array when it has room.
+func intsMax(e *Element, p, name string, max int, wsus bool, dst []int) ([]int, error) {
 	arr := child(e, name)
 	if arr == nil {
 		return nil, nil
@@ -224,7 +226,10 @@ func intsMax(e *Element, p, name string, max int, wsus bool) ([]int, error) {
 	if n > max {
 		return nil, &LimitError{Path: path(p, name), Limit: max, Unit: "items", WSUS: wsus}
 	}
-	out := make([]int, 0, n)
+	out := dst[:0]
+	if cap(out) < n || out == nil {
+		out = make([]int, 0, n)
+	}
 	for c := arr.first; c != nil; c = c.next {
 		if c.Tag != "int" || c.nilled {
 			continue
