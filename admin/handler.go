@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -73,7 +74,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	// ServeMux would answer a path that is not in its canonical form
+	// ("//x", "/a/../b") with a redirect, not JSON: such a path names no
+	// route.
+	if p := r.URL.Path; !canonicalPath(p) {
+		writeError(w, refuse(NotFound, "no such admin route", "the path "+strconv.Quote(p)+" is not in its canonical form"))
+		return
+	}
 	h.mux.ServeHTTP(w, r)
+}
+
+// canonicalPath says whether ServeMux would serve p as it is: cleaned, a
+// trailing slash kept.
+func canonicalPath(p string) bool {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c == p
 }
 
 // route is one admin route; a returned *Error becomes the JSON error reply,
