@@ -65,21 +65,10 @@ func post(url, soapAction string, body []byte) reply {
 	return reply{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 
-// endpointPath is where each service lives, as WUA writes it.
-func endpointPath(s wusp.Service) string {
-	switch s {
-	case wusp.SimpleAuth:
-		return "/SimpleAuthWebService/SimpleAuth.asmx"
-	case wusp.Reporting:
-		return "/ReportingWebService/ReportingWebService.asmx"
-	}
-	return "/ClientWebService/client.asmx"
-}
-
 // call performs one operation the way WUA does (quoted SOAPAction) and
 // decodes the reply into resp. It returns the reply and the decoding error,
 // which is a *wusp.Fault when the server answered with a WSUS fault.
 func (m *mock) call(op wusp.Operation, req, resp wusp.Message) (reply, error) {
-	r := post(m.URL+endpointPath(op.Service), op.QuotedSOAPAction(), wusp.MarshalRequest(op, req))
+	r := post(m.URL+op.Service.Path(), op.QuotedSOAPAction(), wusp.MarshalRequest(op, req))
 	return r, wusp.ParseResponse(r.Body, op, resp)
 }

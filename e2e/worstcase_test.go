@@ -58,7 +58,7 @@ var _ = Describe("The worst requests, 100 at a time", Ordered, func() {
 		for i := range concurrent {
 			k := kinds[i%len(kinds)]
 			wg.Go(func() {
-				req, err := http.NewRequest(http.MethodPost, srv.URL+endpointPath(k.op.Service), bytes.NewReader(k.body))
+				req, err := http.NewRequest(http.MethodPost, srv.URL+k.op.Service.Path(), bytes.NewReader(k.body))
 				if err != nil {
 					results <- k.name + ": " + err.Error()
 					return

@@ -111,7 +111,7 @@ func hotRequests(b *testing.B) []hotRequest {
 // one run, and reports each request's time as a multiple of the floor's
 // (x-floor). The floor writes the KB954960 fault's bytes.
 func BenchmarkHotPath(b *testing.B) {
-	const path = "/ClientWebService/client.asmx"
+	path := wusp.ClientService.Path()
 	reqs := hotRequests(b)
 	floorReply := callBytes(b, reqs[0])
 	floor := Floor(floorReply)
@@ -174,7 +174,7 @@ func wuaFault(b *testing.B, s *Server) []byte {
 // "wsusmock floor" and "wsusmock serve", in one command. floor-share is the
 // server's throughput as a share of the floor's.
 func BenchmarkLoopback(b *testing.B) {
-	const path = "/ClientWebService/client.asmx"
+	path := wusp.ClientService.Path()
 	reqs := hotRequests(b)
 	floor := httptest.NewServer(Floor(callBytes(b, reqs[0])))
 	defer floor.Close()

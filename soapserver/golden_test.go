@@ -74,12 +74,7 @@ func newTestServer(t testing.TB, scenario string, cfg Config) *Server {
 
 // soapCall runs one request through the handler as WUA would send it.
 func soapCall(s *Server, op wusp.Operation, msg wusp.Message) *httptest.ResponseRecorder {
-	path := map[wusp.Service]string{
-		wusp.SimpleAuth:    "/SimpleAuthWebService/SimpleAuth.asmx",
-		wusp.ClientService: "/ClientWebService/client.asmx",
-		wusp.Reporting:     "/ReportingWebService/ReportingWebService.asmx",
-	}[op.Service]
-	req := httptest.NewRequest(http.MethodPost, "http://wsus01:8530"+path, bytes.NewReader(wusp.MarshalRequest(op, msg)))
+	req := httptest.NewRequest(http.MethodPost, "http://wsus01:8530"+op.Service.Path(), bytes.NewReader(wusp.MarshalRequest(op, msg)))
 	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
 	req.Header.Set("SOAPAction", op.QuotedSOAPAction())
 	rec := httptest.NewRecorder()

@@ -85,11 +85,7 @@ type adminError = admin.Error
 // a *wusp.Fault for a WSUS fault, or the transport's error.
 func (a *adminRig) soap(client *http.Client, op wusp.Operation, req, resp wusp.Message) error {
 	a.t.Helper()
-	path := "/ClientWebService/client.asmx"
-	if op.Service == wusp.SimpleAuth {
-		path = "/SimpleAuthWebService/SimpleAuth.asmx"
-	}
-	hr, err := http.NewRequest(http.MethodPost, a.ts.URL+path, bytes.NewReader(wusp.MarshalRequest(op, req)))
+	hr, err := http.NewRequest(http.MethodPost, a.ts.URL+op.Service.Path(), bytes.NewReader(wusp.MarshalRequest(op, req)))
 	if err != nil {
 		a.t.Fatal(err)
 	}

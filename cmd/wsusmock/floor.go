@@ -29,7 +29,7 @@ func runFloor(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	url := "http://" + ln.Addr().String() + "/ClientWebService/client.asmx"
+	url := "http://" + ln.Addr().String() + wusp.ClientService.Path()
 	fault := wusp.NewFault(wusp.InternalServerError, "")
 	fault.Actor, fault.Method = url, wusp.OpSyncUpdates.QuotedSOAPAction()
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
