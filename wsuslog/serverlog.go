@@ -1,7 +1,6 @@
 package wsuslog
 
 import (
-	"bufio"
 	"io"
 	"strings"
 	"sync"
@@ -58,30 +57,67 @@ const framePrefix = "   at "
 // it is handed to the writer as one piece and never interleaves with
 // other entries.
 //
-// The methods are safe for concurrent use and cheap for the caller: an
-// entry is formatted into a pooled buffer on the calling goroutine and
-// passed to a single writer goroutine that owns a bufio.Writer and
-// flushes whenever it runs out of work. Each write to w holds whole
-// entries, so w may be a writer that rotates files between writes. When the writer falls behind,
-// callers block; no entry is ever dropped. Entries logged after Close
-// has been called are discarded.
+// The methods are safe for concurrent use and cheap for the caller, who
+// logs on a busy server's request path: an entry is formatted on the
+// calling goroutine and appended to a queue under a short lock, and a
+// single writer goroutine writes the queue to w. The writer is woken by
+// the first entry after a quiet spell and writes it at once; while
+// entries keep coming it wakes every FlushInterval (or when a lot has
+// queued) and writes everything queued, so a busy server wakes it a few
+// dozen times a second rather than once per entry. Each write to w holds
+// whole entries, at most 32 KiB of them unless one entry is longer, so w
+// may be a writer that rotates files between writes. When the writer
+// falls behind, callers block; no entry is ever dropped. Entries logged
+// after Close has been called are discarded.
 type ServerLog struct {
-	lang    Lang
-	now     func() time.Time
-	entries chan *[]byte
+	lang Lang
+	now  func() time.Time
+	w    io.Writer
+
+	mu sync.Mutex // guards the fields up to err
+	// queue holds whole entries waiting for the writer, oldest first;
+	// ends holds the end of each entry in it.
+	queue []byte
+	ends  []int
+	// idle says the writer waits for a wake-up, with nothing queued.
+	idle bool
+	// woken says a wake-up is pending since the writer last took the
+	// queue, so that a burst sends one.
+	woken  bool
+	closed bool
+	room   sync.Cond // signalled when the writer takes the queue
+
+	wake    chan struct{}   // capacity 1: the writer has something to do
 	syncs   chan chan error // Sync requests; the writer answers each once
 	closing chan struct{}   // closed by Close; tells the writer to drain and stop
 	done    chan struct{}   // closed by the writer goroutine when it has stopped
 	once    sync.Once       // guards close(closing)
-	bufs    sync.Pool       // of *[]byte, formatting buffers handed to the writer and back
+	bufs    sync.Pool       // of *[]byte, formatting buffers
 	// dup is the last DuplicateKey message: the key is 8862 on every
 	// KB954960 fault, and its stack is the same.
 	dup atomic.Pointer[duplicateKey]
 
-	// err is the first write or flush error; only the writer goroutine
-	// writes it, and Close reads it after done is closed.
+	// err is the first write error; only the writer goroutine writes
+	// it, and Close reads it after done is closed.
 	err error
 }
+
+// FlushInterval is the longest an entry waits in a busy ServerLog before
+// it is written; the first entry after a quiet spell is written at once.
+const FlushInterval = 50 * time.Millisecond
+
+// Bounds of the queue between the callers and the writer goroutine.
+const (
+	// maxWrite bounds one write to the underlying writer (one entry
+	// longer than this goes alone).
+	maxWrite = 32 << 10
+	// wakeQueued is how much may queue before the writer is woken ahead
+	// of FlushInterval.
+	wakeQueued = 64 << 10
+	// maxQueued is how much may queue before callers wait for the
+	// writer.
+	maxQueued = 256 << 10
+)
 
 // maxPooledBuffer keeps one oversized message from pinning a large buffer.
 const maxPooledBuffer = 16 << 10
@@ -89,7 +125,7 @@ const maxPooledBuffer = 16 << 10
 // NewServerLog starts a ServerLog that writes to w, rendering texts and
 // timestamps in lang and taking the time of each entry from now (pass
 // time.Now, or a fixed clock in tests; the time is printed in UTC). The
-// caller keeps ownership of w: Close flushes it but does not close it.
+// caller keeps ownership of w: Close does not close it.
 // A nil now means time.Now.
 func NewServerLog(w io.Writer, lang Lang, now func() time.Time) *ServerLog {
 	if now == nil {
@@ -98,16 +134,19 @@ func NewServerLog(w io.Writer, lang Lang, now func() time.Time) *ServerLog {
 	l := &ServerLog{
 		lang:    lang,
 		now:     now,
-		entries: make(chan *[]byte, 1024),
+		w:       w,
+		idle:    true,
+		wake:    make(chan struct{}, 1),
 		syncs:   make(chan chan error),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 	}
+	l.room.L = &l.mu
 	l.bufs.New = func() any {
 		b := make([]byte, 0, 512)
 		return &b
 	}
-	go l.run(bufio.NewWriterSize(w, 32<<10))
+	go l.run()
 	return l
 }
 
@@ -171,15 +210,26 @@ func (l *ServerLog) Request(thread, operation, clientID string) {
 func (l *ServerLog) DuplicateKey(thread, key string) {
 	d := l.dup.Load()
 	if d == nil || d.key != key {
-		d = &duplicateKey{key: strings.Clone(key),
-			message: DuplicateKeyMessage(l.lang, string(appendEscaped(nil, key, MaxValueLen, false)))}
+		// The message is rendered (escaped, its lines ended in CRLF)
+		// once per key: a server that fails on every scan of an
+		// affected client writes the same kilobyte each time.
+		message := DuplicateKeyMessage(l.lang, string(appendEscaped(nil, key, MaxValueLen, false)))
+		d = &duplicateKey{key: strings.Clone(key), rendered: appendMessage(nil, message)}
 		l.dup.Store(d)
 	}
-	l.Log(LevelError, thread, DuplicateKeySource, d.message)
+	b := l.bufs.Get().(*[]byte)
+	*b = appendServerHeader((*b)[:0], l.lang, l.now(), LevelError, thread, DuplicateKeySource)
+	*b = append(*b, d.rendered...)
+	*b = append(*b, serverNewline...)
+	l.send(b)
 }
 
-// duplicateKey is a DuplicateKey message made for key.
-type duplicateKey struct{ key, message string }
+// duplicateKey is the DuplicateKey message made for key, as written
+// after the entry's columns.
+type duplicateKey struct {
+	key      string
+	rendered []byte
+}
 
 // ThrowException writes the Warning line WSUS logs when it turns an error
 // into a SOAP fault (docs/protocol-facts.md §2.5):
@@ -196,19 +246,24 @@ func (l *ServerLog) ThrowException(thread, actor, id, errorCode, message, client
 		", Message=", message, ", Client=", orUnknown(client))
 }
 
-// Close stops accepting entries, writes and flushes everything logged
-// before it was called, and returns the first error the underlying
-// writer reported. It may be called more than once.
+// Close stops accepting entries, writes everything logged before it was
+// called, and returns the first error the underlying writer reported.
+// It may be called more than once.
 func (l *ServerLog) Close() error {
-	l.once.Do(func() { close(l.closing) })
+	l.once.Do(func() {
+		l.mu.Lock()
+		l.closed = true
+		l.room.Broadcast() // callers waiting for room give up
+		l.mu.Unlock()
+		close(l.closing)
+	})
 	<-l.done
 	return l.err
 }
 
 // Sync waits until every entry logged before the call is written to the
-// underlying writer and flushed, and returns the first write error so
-// far. Tests call it to read a log that is complete up to a reply they
-// hold.
+// underlying writer, and returns the first write error so far. Tests
+// call it to read a log that is complete up to a reply they hold.
 func (l *ServerLog) Sync() error {
 	ack := make(chan error, 1)
 	select {
@@ -219,85 +274,110 @@ func (l *ServerLog) Sync() error {
 	}
 }
 
-// send hands b to the writer goroutine, blocking while its queue is full.
+// send queues the entry in b, waiting while the queue is full, and wakes
+// the writer if it is idle or the queue has grown large. b goes back to
+// the pool.
 func (l *ServerLog) send(b *[]byte) {
-	select {
-	case <-l.closing:
-		l.put(b)
-		return
-	default:
+	l.mu.Lock()
+	for !l.closed && len(l.queue) > 0 && len(l.queue)+len(*b) > maxQueued {
+		l.room.Wait()
 	}
-	select {
-	case l.entries <- b:
-	case <-l.closing:
-		l.put(b)
+	if !l.closed {
+		l.queue = append(l.queue, *b...)
+		l.ends = append(l.ends, len(l.queue))
+		if !l.woken && (l.idle || len(l.queue) >= wakeQueued) {
+			l.woken, l.idle = true, false
+			select {
+			case l.wake <- struct{}{}:
+			default:
+			}
+		}
 	}
-}
-
-func (l *ServerLog) put(b *[]byte) {
+	l.mu.Unlock()
 	if cap(*b) <= maxPooledBuffer {
 		l.bufs.Put(b)
 	}
 }
 
-// run is the writer goroutine. It flushes whenever the queue is empty,
-// so a reader tailing the file sees entries promptly while a burst of
-// entries still costs one write system call per buffer-full.
-func (l *ServerLog) run(bw *bufio.Writer) {
+// run is the writer goroutine. Woken from idle, it writes what is queued
+// at once and then waits FlushInterval before it looks again; it goes
+// idle only after an interval in which nothing was logged.
+func (l *ServerLog) run() {
 	defer close(l.done)
-	write := func(b *[]byte) {
-		// An entry that does not fit what is left of the buffer goes
-		// out after a flush, so every write to the underlying writer
-		// holds whole entries: a writer that rotates files between
-		// writes never splits one.
-		if l.err == nil && len(*b) > bw.Available() && bw.Buffered() > 0 {
-			l.err = bw.Flush()
+	// queue and ends are the writer's buffers, swapped with the
+	// callers' so that neither side allocates once both have grown.
+	var queue []byte
+	var ends []int
+	write := func(goIdle bool) bool {
+		l.mu.Lock()
+		queue, l.queue = l.queue, queue[:0]
+		ends, l.ends = l.ends, ends[:0]
+		l.woken = false
+		if len(queue) == 0 && goIdle {
+			l.idle = true
 		}
-		if l.err == nil {
-			_, l.err = bw.Write(*b)
-		}
-		l.put(b)
+		l.room.Broadcast()
+		l.mu.Unlock()
+		l.writeEntries(queue, ends)
+		return len(queue) > 0
 	}
-	flush := func() {
-		if l.err == nil {
-			l.err = bw.Flush()
+	// The writer is either ticking or idle (with nothing queued, so
+	// that the next entry wakes it); step keeps it so after a write.
+	tick := time.NewTimer(FlushInterval)
+	tick.Stop()
+	ticking := false
+	step := func() {
+		if write(!ticking) {
+			if !ticking {
+				tick.Reset(FlushInterval)
+				ticking = true
+			}
 		}
 	}
 	for {
-		select {
-		case b := <-l.entries:
-			write(b)
-			continue
-		default:
+		var ticks <-chan time.Time
+		if ticking {
+			ticks = tick.C
 		}
-		flush()
 		select {
-		case b := <-l.entries:
-			write(b)
+		case <-l.wake:
+			step()
+		case <-ticks:
+			ticking = false
+			step()
 		case ack := <-l.syncs:
 			// Entries logged before Sync was called are queued already.
-			for drained := false; !drained; {
-				select {
-				case b := <-l.entries:
-					write(b)
-				default:
-					drained = true
-				}
-			}
-			flush()
+			step()
 			ack <- l.err
 		case <-l.closing:
-			// Everything sent before Close was called is in the queue.
-			for {
-				select {
-				case b := <-l.entries:
-					write(b)
-				default:
-					flush()
-					return
-				}
-			}
+			// Everything logged before Close was called is queued, and
+			// nothing is queued after it.
+			write(false)
+			return
 		}
+	}
+}
+
+// writeEntries writes queue, whose entries end at ends, in writes of at
+// most maxWrite bytes that each hold whole entries. After a write error
+// it writes nothing more.
+func (l *ServerLog) writeEntries(queue []byte, ends []int) {
+	start, cut := 0, 0 // queue[start:cut] is the next write
+	for _, end := range ends {
+		if end-start > maxWrite && cut > start {
+			l.writeOnce(queue[start:cut])
+			start = cut
+		}
+		cut = end
+	}
+	if cut > start {
+		l.writeOnce(queue[start:cut])
+	}
+}
+
+func (l *ServerLog) writeOnce(p []byte) {
+	if l.err == nil {
+		_, l.err = l.w.Write(p)
 	}
 }
 

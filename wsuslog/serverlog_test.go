@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -391,5 +392,112 @@ func TestServerLogWritesWholeEntries(t *testing.T) {
 		if !bytes.HasPrefix(p, []byte("2008-06-14 ")) || !bytes.HasSuffix(p, []byte("\r\n")) {
 			t.Errorf("write %d of %d does not hold whole entries: %q … %q", i+1, len(w.writes), p[:min(40, len(p))], p[max(0, len(p)-40):])
 		}
+	}
+}
+
+// waitFor polls until have says the writer holds what a test logged; a
+// tester tailing SoftwareDistribution.log expects a line within a second.
+func waitFor(t *testing.T, what string, have func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Second); !have(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not written within a second", what)
+		}
+	}
+}
+
+// An entry of a busy server reaches the file while entries keep coming,
+// not only once they stop.
+func TestServerLogWritesWhileBusy(t *testing.T) {
+	var buf syncedBuffer
+	l := wsuslog.NewServerLog(&buf, wsuslog.LangEnglish, nil)
+	defer l.Close()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				l.Request("w3wp.1", "GetConfig", "busy")
+				time.Sleep(50 * time.Microsecond)
+			}
+		}
+	})
+	defer func() { close(stop); wg.Wait() }()
+	for i := range 5 {
+		marker := fmt.Sprintf("marker-%d", i)
+		l.Request("w3wp.2", "SyncUpdates", marker)
+		waitFor(t, marker, func() bool { return strings.Contains(buf.String(), marker) })
+	}
+}
+
+// Sync and Close write the entry logged just before them, whether the
+// writer was idle or in the middle of a burst; and after a Sync the next
+// entry is written without another Sync.
+func TestServerLogSyncAndCloseWriteTheLastEntry(t *testing.T) {
+	var buf syncedBuffer
+	l := wsuslog.NewServerLog(&buf, wsuslog.LangEnglish, fixedClock(serverTime))
+	has := func(id string) bool { return strings.Contains(buf.String(), "Client="+id+"\r\n") }
+	for i := range 20 {
+		if i%2 == 1 {
+			// A quiet spell lets the writer go idle.
+			time.Sleep(3 * wsuslog.FlushInterval)
+		}
+		// A burst leaves the writer waiting to write what comes next.
+		for j := range i % 4 * 50 {
+			l.Request("w3wp.1", "GetConfig", fmt.Sprintf("burst-%d-%d", i, j))
+		}
+		synced := fmt.Sprintf("synced-%d", i)
+		l.Request("w3wp.1", "SyncUpdates", synced)
+		if err := l.Sync(); err != nil {
+			t.Fatal(err)
+		}
+		if !has(synced) {
+			t.Fatalf("%s, logged before Sync, is not written after it", synced)
+		}
+		if i%4 == 1 {
+			time.Sleep(3 * wsuslog.FlushInterval)
+		}
+		later := fmt.Sprintf("later-%d", i)
+		l.Request("w3wp.1", "SyncUpdates", later)
+		waitFor(t, later+", logged after Sync", func() bool { return has(later) })
+	}
+	l.DuplicateKey("w3wp.1", "8862")
+	l.Request("w3wp.1", "SyncUpdates", "last")
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.HasSuffix(out, "Key being added: '8862'\r\n"+
+		"   at "+strings.Join(wsuslog.DuplicateKeyFrames(wsuslog.LangEnglish), "\r\n   at ")+"\r\n"+
+		"2008-06-14 02:59:57.642 UTC Info\tw3wp.1\tClientImplementation.SyncUpdates\tSyncUpdates request, Client=last\r\n") {
+		t.Errorf("the entries logged just before Close are not the end of the log:\n%s", out[max(0, len(out)-600):])
+	}
+}
+
+// A DuplicateKey entry names the key it is given, whichever key the one
+// before named.
+func TestServerLogDuplicateKeyFollowsTheKey(t *testing.T) {
+	var buf bytes.Buffer
+	l := wsuslog.NewServerLog(&buf, wsuslog.LangEnglish, fixedClock(serverTime))
+	keys := []string{"8862", "8862", "9001", "8862", "a\tb"}
+	for _, k := range keys {
+		l.DuplicateKey("w3wp.1", k)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, line := range strings.Split(buf.String(), "\r\n") {
+		if e, ok := wsuslog.ParseServerLine(line); ok {
+			_, k, _ := strings.Cut(e.Message, "Key being added: '")
+			got = append(got, strings.TrimSuffix(k, "'"))
+		}
+	}
+	want := []string{"8862", "8862", "9001", "8862", `a\tb`}
+	if !slices.Equal(got, want) {
+		t.Errorf("keys %q, want %q", got, want)
 	}
 }
