@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/wsusmock/wsusmock/soapserver"
 )
@@ -309,6 +310,16 @@ func (s *clientStream) Next(ctx context.Context) (soapserver.Event, error) {
 		return soapserver.Event{Dropped: *line.Dropped}, nil
 	}
 	return soapserver.Event{Entry: &line.JournalEntry}, nil
+}
+
+// Batch reads the next event and appends it to buf: the lines of the
+// stream are read one at a time, and the server has paced them already.
+func (s *clientStream) Batch(ctx context.Context, buf []soapserver.Event, _ int, _ time.Duration) ([]soapserver.Event, error) {
+	ev, err := s.Next(ctx)
+	if err != nil {
+		return buf, err
+	}
+	return append(buf, ev), nil
 }
 
 // Close ends the stream.

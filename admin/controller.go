@@ -70,6 +70,10 @@ type Stream interface {
 	// reader fell behind. It returns soapserver.ErrClosed once the server
 	// or the stream is closed.
 	Next(ctx context.Context) (soapserver.Event, error)
+	// Batch waits for events and appends to buf those waiting, at most
+	// max (max <= 0: all), waiting first until interval has passed since
+	// the last batch; see soapserver.Subscription.Batch.
+	Batch(ctx context.Context, buf []soapserver.Event, max int, interval time.Duration) ([]soapserver.Event, error)
 	Close()
 }
 

@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -301,5 +303,109 @@ func TestLogRingIsBounded(t *testing.T) {
 	}
 	if total > admin.MaxLogBytes {
 		t.Errorf("ring holds %d bytes, bound %d", total, admin.MaxLogBytes)
+	}
+}
+
+// flushRecorder is a ResponseWriter that keeps what each flush sent: the
+// batches a page's stream receives.
+type flushRecorder struct {
+	header http.Header
+	mu     sync.Mutex // guards the fields below
+	buf    bytes.Buffer
+	sent   []string
+}
+
+func (f *flushRecorder) Header() http.Header { return f.header }
+func (f *flushRecorder) WriteHeader(int)     {}
+func (f *flushRecorder) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.buf.Write(p)
+}
+
+func (f *flushRecorder) Flush() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.buf.Len() > 0 {
+		f.sent = append(f.sent, f.buf.String())
+		f.buf.Reset()
+	}
+}
+
+// exchanges says how many exchange events have been flushed, and in how
+// many flushes.
+func (f *flushRecorder) exchanges() (events, flushes int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, s := range f.sent {
+		if n := strings.Count(s, "event: exchange\n"); n > 0 {
+			events += n
+			flushes++
+		}
+	}
+	return events, flushes
+}
+
+// A page's stream shows an exchange on an idle server within a second, and
+// sends a burst in a few batches rather than one write per exchange.
+func TestEventsStreamToAPageIsBatched(t *testing.T) {
+	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
+	h := admin.NewHandler(a.srv.Control, admin.Access{})
+	req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8530/__admin/events", nil)
+	req.RemoteAddr = "127.0.0.1:50000"
+	req.Header.Set("Accept", "text/event-stream")
+	ctx, cancel := context.WithCancel(context.Background())
+	req = req.WithContext(ctx)
+	page := &flushRecorder{header: http.Header{}}
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		h.ServeHTTP(page, req)
+	}()
+	defer func() { cancel(); <-served }()
+	shown := func(want int) {
+		t.Helper()
+		for deadline := time.Now().Add(time.Second); ; time.Sleep(5 * time.Millisecond) {
+			if n, _ := page.exchanges(); n >= want {
+				return
+			}
+			if time.Now().After(deadline) {
+				n, _ := page.exchanges()
+				t.Fatalf("the page shows %d exchanges a second after the %dth", n, want)
+			}
+		}
+	}
+	// The stream is open once it has sent its opening comment.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		page.mu.Lock()
+		open := len(page.sent) > 0
+		page.mu.Unlock()
+		if open {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the stream did not open")
+		}
+	}
+
+	for i := 1; i <= 3; i++ {
+		time.Sleep(2 * soapserver.BatchInterval) // idle
+		a.getConfig()
+		shown(i)
+	}
+
+	const burst = 200
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range burst / 8 {
+				a.getConfig()
+			}
+		})
+	}
+	wg.Wait()
+	shown(3 + burst)
+	if _, flushes := page.exchanges(); flushes-3 > burst/4 {
+		t.Errorf("a burst of %d exchanges took %d writes to the page, want at most %d", burst, flushes-3, burst/4)
 	}
 }

@@ -22,13 +22,6 @@ const Prefix = "/__admin"
 // maxBody bounds an admin request body.
 const maxBody = 64 << 10
 
-// sseBatch is how long a Server-Sent Events stream waits after a write,
-// gathering exchanges, and sseBuffer how many it may gather by default.
-const (
-	sseBatch  = 100 * time.Millisecond
-	sseBuffer = 4096
-)
-
 // maxUnflushed is how many exchanges of a burst an NDJSON stream writes
 // before it flushes anyway; a Server-Sent Events stream writes what has
 // gathered, at most its buffer.
@@ -282,10 +275,10 @@ func journalFilter(r *http.Request) (soapserver.JournalFilter, error) {
 }
 
 // events streams exchanges as newline-delimited JSON, one object per line,
-// flushed per line, until the client leaves or the server closes. A
-// subscriber that falls more than ?buffer= (default
-// soapserver.DefaultEventBuffer) exchanges behind loses them and reads
-// {"dropped": n} once it catches up.
+// each flushed as soon as it is recorded (a burst in one flush), until the
+// client leaves or the server closes. A subscriber that falls more than
+// ?buffer= (default soapserver.DefaultEventBuffer) exchanges behind loses
+// them and reads {"dropped": n} once it catches up.
 func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	if err := allow(w, r, http.MethodGet); err != nil {
 		return err
@@ -303,7 +296,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	// the data of one event, sent in batches.
 	sse := strings.Contains(r.Header.Get("Accept"), "text/event-stream")
 	if sse && buffer == 0 {
-		buffer = sseBuffer
+		buffer = soapserver.BatchBuffer
 	}
 	sub, err := h.api.Events(r.Context(), buffer)
 	if err != nil {
@@ -314,33 +307,9 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	// A stream outlives the server's read timeout; each write gets its own
 	// deadline, so a reader that stops reading is cut off.
 	_ = rc.SetReadDeadline(time.Time{})
-	// Under load, a burst of exchanges goes out in one flush rather than a
-	// write per exchange: the stream costs the server less than the
-	// exchanges it reports.
-	pending, _ := sub.(interface{ Pending() int })
-	unflushed := 0
 	send := func(write func() error) bool {
 		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-		if write() != nil {
-			return false
-		}
-		if unflushed++; pending != nil && pending.Pending() > 0 && (sse || unflushed < maxUnflushed) {
-			return true
-		}
-		unflushed = 0
-		if rc.Flush() != nil {
-			return false
-		}
-		if sse {
-			// A page redraws a few times a second at most: waking for
-			// every exchange of a busy server would cost it more than the
-			// exchange. The subscription holds what arrives meanwhile.
-			select {
-			case <-time.After(sseBatch):
-			case <-r.Context().Done():
-			}
-		}
-		return true
+		return write() == nil && rc.Flush() == nil
 	}
 
 	w.Header().Set("Content-Type", "application/x-ndjson")
@@ -358,30 +327,43 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	}) {
 		return nil
 	}
-	enc := json.NewEncoder(w)
+	// Under load, a burst of exchanges goes out in one write and one
+	// flush rather than one per exchange, and a page's stream gathers
+	// exchanges for soapserver.BatchInterval between batches: the stream
+	// costs the server less than the exchanges it reports.
+	most, interval := maxUnflushed, time.Duration(0)
+	if sse {
+		most, interval = 0, soapserver.BatchInterval
+	}
+	var batch []soapserver.Event
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
 	for {
-		ev, err := sub.Next(r.Context())
+		batch, err = sub.Batch(r.Context(), batch[:0], most, interval)
 		if err != nil {
 			return nil
 		}
-		var v any = ev.Entry
-		event := "exchange"
-		if ev.Entry == nil {
-			v, event = Dropped{Dropped: ev.Dropped}, "dropped"
-		}
-		if !send(func() error {
+		out.Reset()
+		for _, ev := range batch {
+			var v any = ev.Entry
+			event := "exchange"
+			if ev.Entry == nil {
+				v, event = Dropped{Dropped: ev.Dropped}, "dropped"
+			}
 			if sse {
 				// Encode's JSON is one line, so it is one data field.
-				if _, err := io.WriteString(w, "event: "+event+"\ndata: "); err != nil {
-					return err
-				}
-				if err := enc.Encode(v); err != nil {
-					return err
-				}
-				_, err := io.WriteString(w, "\n")
-				return err
+				out.WriteString("event: " + event + "\ndata: ")
 			}
-			return enc.Encode(v)
+			if err := enc.Encode(v); err != nil {
+				return nil
+			}
+			if sse {
+				out.WriteByte('\n')
+			}
+		}
+		if !send(func() error {
+			_, err := w.Write(out.Bytes())
+			return err
 		}) {
 			return nil
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // DefaultEventBuffer is how many exchanges a subscriber may fall behind
@@ -52,7 +53,19 @@ type Subscription struct {
 	done    <-chan struct{} // the server's
 	gone    chan struct{}
 	once    sync.Once
+	// last is when Batch last returned events; only the reader uses it.
+	last time.Time
 }
+
+// BatchInterval is how long a dashboard page's stream waits between
+// batches (see Subscription.Batch): a page redraws a few times a second
+// at most, and waking for every exchange of a busy server would cost
+// more than the exchange.
+const BatchInterval = 150 * time.Millisecond
+
+// BatchBuffer is the buffer a page's stream subscribes with: room for
+// what a busy server records in a BatchInterval.
+const BatchBuffer = 4096
 
 func (b *broker) publish(e *JournalEntry) {
 	subs := b.subs.Load()
@@ -118,9 +131,53 @@ func (sub *Subscription) Next(ctx context.Context) (Event, error) {
 	}
 }
 
-// Pending says how many exchanges wait to be read, so that a reader that
-// writes them to a network stream can flush once for a burst.
-func (sub *Subscription) Pending() int { return len(sub.ch) }
+// Batch waits for events and appends to buf those pending, at most max
+// of them (max <= 0: all), so that a reader that writes them to a
+// network stream wakes, writes and flushes once for a burst. It waits
+// first until interval has passed since it last returned events: a
+// reader pacing itself so lets the subscription gather what arrives
+// meanwhile, and one exchange on an idle server is returned as soon as
+// it is recorded. When the subscriber has caught up after losing
+// exchanges, the batch ends with the notice of how many it lost. It
+// returns ctx's error, or ErrClosed when the server or the subscription
+// is closed.
+func (sub *Subscription) Batch(ctx context.Context, buf []Event, max int, interval time.Duration) ([]Event, error) {
+	if wait := time.Until(sub.last.Add(interval)); wait > 0 && len(sub.ch) < cap(sub.ch) {
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return buf, ctx.Err()
+		case <-sub.done:
+			t.Stop()
+			return buf, ErrClosed
+		case <-sub.gone:
+			t.Stop()
+			return buf, ErrClosed
+		}
+	}
+	ev, err := sub.Next(ctx)
+	if err != nil {
+		return buf, err
+	}
+	buf = append(buf, ev)
+	for n := 1; (max <= 0 || n < max) && ev.Entry != nil; n++ {
+		select {
+		case e := <-sub.ch:
+			sub.queued.Add(-e.size())
+			ev = Event{Entry: e}
+		default:
+			if ev = (Event{Dropped: sub.dropped.Swap(0)}); ev.Dropped == 0 {
+				sub.last = time.Now()
+				return buf, nil
+			}
+		}
+		buf = append(buf, ev)
+	}
+	sub.last = time.Now()
+	return buf, nil
+}
 
 // Close ends the subscription; publishing stops considering it.
 func (sub *Subscription) Close() {

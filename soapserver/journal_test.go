@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -156,5 +157,80 @@ func TestEventSubscriberToldWhatItDropped(t *testing.T) {
 	sub.Close()
 	if _, err := sub.Next(ctx); !errors.Is(err, soapserver.ErrClosed) {
 		t.Errorf("Next after Close: %v", err)
+	}
+}
+
+// Batch hands a reader everything recorded since its last batch at once:
+// a burst is one batch, what arrives while the reader paces itself joins
+// the next one, and a reader that lost exchanges is told at the end of
+// the batch that catches it up.
+func TestEventBatches(t *testing.T) {
+	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
+	sub := a.srv.Subscribe(8)
+	defer sub.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	getConfigs := func(n int) {
+		t.Helper()
+		for range n {
+			if err := a.getConfig(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	seqs := func(batch []soapserver.Event) []uint64 {
+		var out []uint64
+		for _, ev := range batch {
+			if ev.Entry != nil {
+				out = append(out, ev.Entry.Seq)
+			}
+		}
+		return out
+	}
+
+	getConfigs(5)
+	batch, err := sub.Batch(ctx, nil, 0, soapserver.BatchInterval)
+	if got := seqs(batch); err != nil || !slices.Equal(got, []uint64{1, 2, 3, 4, 5}) {
+		t.Fatalf("a burst of 5: batch %v (%v), want exchanges 1 to 5 in one", got, err)
+	}
+
+	// Recorded while the reader waits out its interval: one batch.
+	getConfigs(3)
+	batch, err = sub.Batch(ctx, batch[:0], 0, soapserver.BatchInterval)
+	if got := seqs(batch); err != nil || !slices.Equal(got, []uint64{6, 7, 8}) {
+		t.Fatalf("paced: batch %v (%v), want exchanges 6 to 8 in one", got, err)
+	}
+
+	// At most max a batch; the rest waits for the next.
+	getConfigs(3)
+	batch, err = sub.Batch(ctx, batch[:0], 2, 0)
+	if got := seqs(batch); err != nil || !slices.Equal(got, []uint64{9, 10}) {
+		t.Fatalf("max 2: batch %v (%v), want exchanges 9 and 10", got, err)
+	}
+	batch, err = sub.Batch(ctx, batch[:0], 2, 0)
+	if got := seqs(batch); err != nil || !slices.Equal(got, []uint64{11}) {
+		t.Fatalf("after max 2: batch %v (%v), want exchange 11", got, err)
+	}
+
+	// 12 exchanges into a buffer of 8: the batch holds 8, then the notice.
+	getConfigs(12)
+	batch, err = sub.Batch(ctx, batch[:0], 0, 0)
+	if err != nil || len(batch) != 9 || !slices.Equal(seqs(batch), []uint64{12, 13, 14, 15, 16, 17, 18, 19}) || batch[8].Dropped != 4 {
+		t.Fatalf("overrun: batch %+v (%v), want exchanges 12 to 19 and 4 dropped", batch, err)
+	}
+
+	// An idle subscription returns one exchange as soon as it is recorded.
+	go func() {
+		time.Sleep(2 * soapserver.BatchInterval)
+		_ = a.getConfig()
+	}()
+	batch, err = sub.Batch(ctx, batch[:0], 0, soapserver.BatchInterval)
+	if got := seqs(batch); err != nil || !slices.Equal(got, []uint64{24}) {
+		t.Fatalf("idle: batch %v (%v), want exchange 24", got, err)
+	}
+
+	sub.Close()
+	if _, err := sub.Batch(ctx, nil, 0, soapserver.BatchInterval); !errors.Is(err, soapserver.ErrClosed) {
+		t.Errorf("Batch after Close: %v, want ErrClosed", err)
 	}
 }
