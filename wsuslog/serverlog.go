@@ -96,6 +96,9 @@ type ServerLog struct {
 	// dup is the last DuplicateKey message: the key is 8862 on every
 	// KB954960 fault, and its stack is the same.
 	dup atomic.Pointer[duplicateKey]
+	// stamp is the time column of the last entry: the entries of a busy
+	// server fall in the same millisecond many at a time.
+	stamp atomic.Pointer[stamp]
 
 	// err is the first write error; only the writer goroutine writes
 	// it, and Close reads it after done is closed.
@@ -168,7 +171,7 @@ func (l *ServerLog) Log(level Level, thread, source, message string) {
 // put in it, can end the line or make it longer than the parts allow.
 func (l *ServerLog) log(level Level, thread, source string, parts ...string) {
 	b := l.bufs.Get().(*[]byte)
-	*b = appendServerHeader((*b)[:0], l.lang, l.now(), level, thread, source)
+	*b = l.appendHeader((*b)[:0], level, thread, source)
 	for _, p := range parts {
 		*b = appendEscaped(*b, p, MaxValueLen, false)
 	}
@@ -218,10 +221,29 @@ func (l *ServerLog) DuplicateKey(thread, key string) {
 		l.dup.Store(d)
 	}
 	b := l.bufs.Get().(*[]byte)
-	*b = appendServerHeader((*b)[:0], l.lang, l.now(), LevelError, thread, DuplicateKeySource)
+	*b = l.appendHeader((*b)[:0], LevelError, thread, DuplicateKeySource)
 	*b = append(*b, d.rendered...)
 	*b = append(*b, serverNewline...)
 	l.send(b)
+}
+
+// appendHeader appends the columns before the message of an entry
+// logged now.
+func (l *ServerLog) appendHeader(b []byte, level Level, thread, source string) []byte {
+	t := l.now()
+	st := l.stamp.Load()
+	if ms := t.UnixMilli(); st == nil || st.ms != ms {
+		st = &stamp{ms: ms, text: t.UTC().AppendFormat(nil, serverTimeLayout(l.lang))}
+		l.stamp.Store(st)
+	}
+	return appendServerColumns(append(b, st.text...), level, thread, source)
+}
+
+// stamp is the date and time column of an entry, as written for the
+// millisecond ms since the Unix epoch.
+type stamp struct {
+	ms   int64
+	text []byte
 }
 
 // duplicateKey is the DuplicateKey message made for key, as written
@@ -404,7 +426,11 @@ func appendServerEntry(b []byte, lang Lang, t time.Time, level Level, thread, so
 
 // appendServerHeader appends the columns before the message.
 func appendServerHeader(b []byte, lang Lang, t time.Time, level Level, thread, source string) []byte {
-	b = t.UTC().AppendFormat(b, serverTimeLayout(lang))
+	return appendServerColumns(t.UTC().AppendFormat(b, serverTimeLayout(lang)), level, thread, source)
+}
+
+// appendServerColumns appends the columns after the date and time.
+func appendServerColumns(b []byte, level Level, thread, source string) []byte {
 	b = append(b, " UTC "...)
 	b = append(b, level...)
 	b = append(b, '\t')

@@ -501,3 +501,44 @@ func TestServerLogDuplicateKeyFollowsTheKey(t *testing.T) {
 		t.Errorf("keys %q, want %q", got, want)
 	}
 }
+
+// Each entry carries its own time, to the millisecond, however close the
+// entries fall and whichever way the clock moves.
+func TestServerLogTimesFollowTheClock(t *testing.T) {
+	times := []time.Time{
+		serverTime,
+		serverTime.Add(400 * time.Microsecond), // the same millisecond
+		serverTime.Add(time.Millisecond),
+		serverTime.Add(-time.Hour), // the clock set back
+		serverTime.Add(-time.Hour),
+		serverTime.Add(24 * time.Hour),
+	}
+	next := 0
+	clock := func() time.Time { next++; return times[next-1] }
+	var buf bytes.Buffer
+	l := wsuslog.NewServerLog(&buf, wsuslog.LangEnglish, clock)
+	for i := range times {
+		if i%2 == 0 {
+			l.Request("w3wp.1", "GetConfig", "c")
+		} else {
+			l.DuplicateKey("w3wp.1", "8862")
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var got []time.Time
+	for _, line := range strings.Split(buf.String(), "\r\n") {
+		if e, ok := wsuslog.ParseServerLine(line); ok {
+			got = append(got, e.Time)
+		}
+	}
+	if len(got) != len(times) {
+		t.Fatalf("%d entries, want %d", len(got), len(times))
+	}
+	for i, want := range times {
+		if want = want.Truncate(time.Millisecond); !got[i].Equal(want) {
+			t.Errorf("entry %d at %s, want %s", i+1, got[i].Format(time.RFC3339Nano), want.Format(time.RFC3339Nano))
+		}
+	}
+}
