@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -26,6 +27,9 @@ const maxBody = 64 << 10
 // before it flushes anyway; a Server-Sent Events stream writes what has
 // gathered, at most its buffer.
 const maxUnflushed = 64
+
+// streamBuffer is the size of the writes of the event stream.
+const streamBuffer = 32 << 10
 
 // streamWriteTimeout bounds each write of the event stream: a reader that
 // stops reading is disconnected instead of holding the stream for ever.
@@ -304,31 +308,26 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer sub.Close()
 	rc := http.NewResponseController(w)
-	// A stream outlives the server's read timeout; each write gets its own
-	// deadline, so a reader that stops reading is cut off.
+	// A stream outlives the server's read timeout; each batch gets its own
+	// write deadline, so a reader that stops reading is cut off.
 	_ = rc.SetReadDeadline(time.Time{})
-	send := func(write func() error) bool {
-		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-		return write() == nil && rc.Flush() == nil
-	}
-
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	if sse {
 		w.Header().Set("Content-Type", "text/event-stream")
 	}
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	if !send(func() error {
-		w.WriteHeader(http.StatusOK)
-		if sse {
-			_, err := io.WriteString(w, ": wsusmock exchanges\n\n")
-			return err
+	_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+	w.WriteHeader(http.StatusOK)
+	if sse {
+		if _, err := io.WriteString(w, ": wsusmock exchanges\n\n"); err != nil {
+			return nil
 		}
-		return nil
-	}) {
+	}
+	if rc.Flush() != nil {
 		return nil
 	}
-	// Under load, a burst of exchanges goes out in one write and one
-	// flush rather than one per exchange, and a page's stream gathers
+	// Under load, a burst of exchanges goes out in one flush rather than
+	// one per exchange, and a page's stream gathers
 	// exchanges for soapserver.BatchInterval between batches: the stream
 	// costs the server less than the exchanges it reports.
 	most, interval := maxUnflushed, time.Duration(0)
@@ -336,14 +335,15 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 		most, interval = 0, soapserver.BatchInterval
 	}
 	var batch []soapserver.Event
-	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
+	// A batch goes out in writes of streamBuffer bytes, then one flush.
+	out := bufio.NewWriterSize(w, streamBuffer)
+	enc := json.NewEncoder(out)
 	for {
 		batch, err = sub.Batch(r.Context(), batch[:0], most, interval)
 		if err != nil {
 			return nil
 		}
-		out.Reset()
+		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 		for _, ev := range batch {
 			var v any = ev.Entry
 			event := "exchange"
@@ -352,7 +352,9 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 			}
 			if sse {
 				// Encode's JSON is one line, so it is one data field.
-				out.WriteString("event: " + event + "\ndata: ")
+				out.WriteString("event: ")
+				out.WriteString(event)
+				out.WriteString("\ndata: ")
 			}
 			if err := enc.Encode(v); err != nil {
 				return nil
@@ -361,10 +363,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 				out.WriteByte('\n')
 			}
 		}
-		if !send(func() error {
-			_, err := w.Write(out.Bytes())
-			return err
-		}) {
+		if out.Flush() != nil || rc.Flush() != nil {
 			return nil
 		}
 	}

@@ -61,7 +61,7 @@ type Subscription struct {
 // batches (see Subscription.Batch): a page redraws a few times a second
 // at most, and waking for every exchange of a busy server would cost
 // more than the exchange.
-const BatchInterval = 150 * time.Millisecond
+const BatchInterval = 100 * time.Millisecond
 
 // BatchBuffer is the buffer a page's stream subscribes with: room for
 // what a busy server records in a BatchInterval.
