@@ -134,15 +134,18 @@ func (sub *Subscription) Next(ctx context.Context) (Event, error) {
 // Batch waits for events and appends to buf those pending, at most max
 // of them (max <= 0: all), so that a reader that writes them to a
 // network stream wakes, writes and flushes once for a burst. It waits
-// first until interval has passed since it last returned events: a
-// reader pacing itself so lets the subscription gather what arrives
-// meanwhile, and one exchange on an idle server is returned as soon as
-// it is recorded. When the subscriber has caught up after losing
+// first until interval has passed since it last returned events, unless
+// the subscription is half full: a reader pacing itself so lets the
+// subscription gather what arrives meanwhile, and one exchange on an idle
+// server is returned as soon as it is recorded. When the subscriber has caught up after losing
 // exchanges, the batch ends with the notice of how many it lost. It
 // returns ctx's error, or ErrClosed when the server or the subscription
 // is closed.
 func (sub *Subscription) Batch(ctx context.Context, buf []Event, max int, interval time.Duration) ([]Event, error) {
-	if wait := time.Until(sub.last.Add(interval)); wait > 0 && len(sub.ch) < cap(sub.ch) {
+	// A subscription half full is read at once: pacing should not cost
+	// the reader exchanges.
+	half := 2*len(sub.ch) >= cap(sub.ch) || 2*sub.queued.Load() >= MaxSubscriberBytes
+	if wait := time.Until(sub.last.Add(interval)); wait > 0 && !half {
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
