@@ -71,9 +71,9 @@ type Stream interface {
 	// or the stream is closed.
 	Next(ctx context.Context) (soapserver.Event, error)
 	// Batch waits for events and appends to buf those waiting, at most
-	// max (max <= 0: all), waiting first until interval has passed since
-	// the last batch; see soapserver.Subscription.Batch.
-	Batch(ctx context.Context, buf []soapserver.Event, max int, interval time.Duration) ([]soapserver.Event, error)
+	// limit (limit <= 0: all), waiting first until interval has passed
+	// since the last batch; see soapserver.Subscription.Batch.
+	Batch(ctx context.Context, buf []soapserver.Event, limit int, interval time.Duration) ([]soapserver.Event, error)
 	Close()
 }
 

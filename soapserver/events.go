@@ -131,33 +131,23 @@ func (sub *Subscription) Next(ctx context.Context) (Event, error) {
 	}
 }
 
-// Batch waits for events and appends to buf those pending, at most max
-// of them (max <= 0: all), so that a reader that writes them to a
+// Batch waits for events and appends to buf those pending, at most limit
+// of them (limit <= 0: all), so that a reader that writes them to a
 // network stream wakes, writes and flushes once for a burst. It waits
 // first until interval has passed since it last returned events, unless
 // the subscription is half full: a reader pacing itself so lets the
-// subscription gather what arrives meanwhile, and one exchange on an idle
-// server is returned as soon as it is recorded. When the subscriber has caught up after losing
-// exchanges, the batch ends with the notice of how many it lost. It
-// returns ctx's error, or ErrClosed when the server or the subscription
-// is closed.
-func (sub *Subscription) Batch(ctx context.Context, buf []Event, max int, interval time.Duration) ([]Event, error) {
+// subscription gather what arrives meanwhile, and one exchange on an
+// idle server is returned as soon as it is recorded. When the subscriber
+// has caught up after losing exchanges, the batch ends with the notice of
+// how many it lost. It returns ctx's error, or ErrClosed when the server
+// or the subscription is closed.
+func (sub *Subscription) Batch(ctx context.Context, buf []Event, limit int, interval time.Duration) ([]Event, error) {
 	// A subscription half full is read at once: pacing should not cost
 	// the reader exchanges.
 	half := 2*len(sub.ch) >= cap(sub.ch) || 2*sub.queued.Load() >= MaxSubscriberBytes
 	if wait := time.Until(sub.last.Add(interval)); wait > 0 && !half {
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return buf, ctx.Err()
-		case <-sub.done:
-			t.Stop()
-			return buf, ErrClosed
-		case <-sub.gone:
-			t.Stop()
-			return buf, ErrClosed
+		if err := sub.sleep(ctx, wait); err != nil {
+			return buf, err
 		}
 	}
 	ev, err := sub.Next(ctx)
@@ -165,21 +155,37 @@ func (sub *Subscription) Batch(ctx context.Context, buf []Event, max int, interv
 		return buf, err
 	}
 	buf = append(buf, ev)
-	for n := 1; (max <= 0 || n < max) && ev.Entry != nil; n++ {
+	for n := 1; (limit <= 0 || n < limit) && ev.Entry != nil; n++ {
 		select {
 		case e := <-sub.ch:
 			sub.queued.Add(-e.size())
 			ev = Event{Entry: e}
 		default:
-			if ev = (Event{Dropped: sub.dropped.Swap(0)}); ev.Dropped == 0 {
-				sub.last = time.Now()
-				return buf, nil
-			}
+			ev = Event{Dropped: sub.dropped.Swap(0)}
+		}
+		if ev.Entry == nil && ev.Dropped == 0 {
+			break
 		}
 		buf = append(buf, ev)
 	}
 	sub.last = time.Now()
 	return buf, nil
+}
+
+// sleep waits for d, or until ctx is done or the subscription closed.
+func (sub *Subscription) sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-sub.done:
+		return ErrClosed
+	case <-sub.gone:
+		return ErrClosed
+	}
 }
 
 // Close ends the subscription; publishing stops considering it.
