@@ -335,9 +335,9 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 		most, interval = 0, soapserver.BatchInterval
 	}
 	var batch []soapserver.Event
+	var line []byte
 	// A batch goes out in writes of streamBuffer bytes, then one flush.
 	out := bufio.NewWriterSize(w, streamBuffer)
-	enc := json.NewEncoder(out)
 	for {
 		batch, err = sub.Batch(r.Context(), batch[:0], most, interval)
 		if err != nil {
@@ -345,20 +345,24 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) error {
 		}
 		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
 		for _, ev := range batch {
-			var v any = ev.Entry
 			event := "exchange"
-			if ev.Entry == nil {
-				v, event = Dropped{Dropped: ev.Dropped}, "dropped"
+			if ev.Entry != nil {
+				line, err = ev.Entry.AppendJSON(line[:0])
+			} else {
+				event = "dropped"
+				line, err = json.Marshal(Dropped{Dropped: ev.Dropped})
+			}
+			if err != nil {
+				return nil
 			}
 			if sse {
-				// Encode's JSON is one line, so it is one data field.
+				// The JSON is one line, so it is one data field.
 				out.WriteString("event: ")
 				out.WriteString(event)
 				out.WriteString("\ndata: ")
 			}
-			if err := enc.Encode(v); err != nil {
-				return nil
-			}
+			out.Write(line)
+			out.WriteByte('\n')
 			if sse {
 				out.WriteByte('\n')
 			}

@@ -2,7 +2,6 @@ package soapserver
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"sync/atomic"
 	"testing"
@@ -28,7 +27,7 @@ func BenchmarkSyncUpdatesFaultLogged(b *testing.B) {
 // BenchmarkSyncUpdatesFaultWatched adds a page: a subscriber that reads
 // every exchange in batches paced as a page's stream paces them
 // (BatchBuffer, Subscription.Batch with BatchInterval), and encodes each
-// as JSON, as the stream does.
+// as JSON (JournalEntry.AppendJSON), as the stream does.
 func BenchmarkSyncUpdatesFaultWatched(b *testing.B) {
 	benchFaultServed(b, true)
 }
@@ -51,8 +50,8 @@ func benchFaultServed(b *testing.B, watched bool) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		enc := json.NewEncoder(io.Discard)
 		var batch []Event
+		var line []byte
 		for {
 			var err error
 			if batch, err = sub.Batch(ctx, batch[:0], 0, BatchInterval); err != nil {
@@ -60,7 +59,7 @@ func benchFaultServed(b *testing.B, watched bool) {
 			}
 			for _, ev := range batch {
 				if ev.Entry != nil {
-					_ = enc.Encode(ev.Entry)
+					line, _ = ev.Entry.AppendJSON(line[:0])
 				}
 				read.Add(max(ev.Dropped, 1))
 			}
