@@ -3,6 +3,7 @@ package soapserver
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 )
 
 // AppendJSON appends e as encoding/json encodes it (with an Encoder's
@@ -46,7 +47,7 @@ func appendJSONField(b []byte, name, value string, omitEmpty bool) []byte {
 	b = append(b, name...)
 	b = append(b, `":`...)
 	for i := 0; i < len(value); i++ {
-		if c := value[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+		if c := value[i]; c < 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '&' {
 			// encoding/json's escapes (HTML characters, control
 			// characters, invalid UTF-8, U+2028) for the rare value
 			// that needs one; a string always encodes.
@@ -54,7 +55,18 @@ func appendJSONField(b []byte, name, value string, omitEmpty bool) []byte {
 			return append(b, j...)
 		}
 	}
+	// A quoted SOAPAction is the one common value with characters to
+	// escape: its quotes.
 	b = append(b, '"')
+	for {
+		i := strings.IndexAny(value, `"\`)
+		if i < 0 {
+			break
+		}
+		b = append(b, value[:i]...)
+		b = append(b, '\\', value[i])
+		value = value[i+1:]
+	}
 	b = append(b, value...)
 	return append(b, '"')
 }
