@@ -284,8 +284,3 @@ func appendEscaped(b []byte, s string) []byte {
 	}
 	return append(b, s[last:]...)
 }
-
-// isXMLChar is XML 1.0's Char production for runes of U+0080 and above.
-func isXMLChar(r rune) bool {
-	return r <= 0xD7FF || (r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
-}

@@ -580,7 +580,7 @@ func (r *GetFileLocationsRequest) readXML(e *Element) (err error) {
 		return &LimitError{Path: "fileDigests", Limit: MaxFileDigests, Unit: "items"}
 	}
 	for _, el := range children(arr, "base64Binary") {
-		d, err := parseBase64("fileDigests", "base64Binary", el.text)
+		d, err := parseBase64("fileDigests", "base64Binary", el.rawText())
 		if err != nil {
 			return err
 		}

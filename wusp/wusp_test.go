@@ -22,8 +22,8 @@ func TestDecodeWUAShapedSyncUpdates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if op.Tag != "SyncUpdates" || op.NamespaceURI() != wusp.NSClient {
-		t.Fatalf("operation element = {%s}%s", op.NamespaceURI(), op.Tag)
+	if op.Tag() != "SyncUpdates" || op.NamespaceURI() != wusp.NSClient {
+		t.Fatalf("operation element = {%s}%s", op.NamespaceURI(), op.Tag())
 	}
 	var req wusp.SyncUpdatesRequest
 	if err := wusp.DecodeRequest(op, &req); err != nil {

@@ -36,8 +36,8 @@ func child(e *Element, name string) *Element {
 	if e == nil {
 		return nil
 	}
-	for c := e.first; c != nil; c = c.next {
-		if c.Tag == name {
+	for c := e.firstChild(); c != nil; c = c.nextSibling() {
+		if c.Tag() == name {
 			if c.nilled {
 				return nil
 			}
@@ -53,8 +53,8 @@ func children(e *Element, name string) []*Element {
 		return nil
 	}
 	var out []*Element
-	for c := e.first; c != nil; c = c.next {
-		if c.Tag == name && !c.nilled {
+	for c := e.firstChild(); c != nil; c = c.nextSibling() {
+		if c.Tag() == name && !c.nilled {
 			out = append(out, c)
 		}
 	}
@@ -97,7 +97,7 @@ func reqText(e *Element, p, name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return c.text, nil
+	return c.rawText(), nil
 }
 
 // The parse functions take the element's parent path and name apart and
@@ -145,7 +145,7 @@ func optInt(e *Element, p, name string) (int, error) {
 	if c == nil {
 		return 0, nil
 	}
-	return parseInt(p, name, c.text)
+	return parseInt(p, name, c.rawText())
 }
 
 func parseBool(p, name, s string) (bool, error) {
@@ -171,7 +171,7 @@ func optBool(e *Element, p, name string) (bool, error) {
 	if c == nil {
 		return false, nil
 	}
-	return parseBool(p, name, c.text)
+	return parseBool(p, name, c.rawText())
 }
 
 func parseTime(p, name, s string) (time.Time, error) {
@@ -197,7 +197,7 @@ func optTime(e *Element, p, name string) (time.Time, error) {
 	if c == nil {
 		return time.Time{}, nil
 	}
-	return parseTime(p, name, c.text)
+	return parseTime(p, name, c.rawText())
 }
 
 func parseBase64(p, name, s string) ([]byte, error) {
@@ -230,13 +230,13 @@ func intsMax(e *Element, p, name string, max int, wsus bool, dst []int) ([]int, 
 	if cap(out) < n || out == nil {
 		out = make([]int, 0, n)
 	}
-	for c := arr.first; c != nil; c = c.next {
-		if c.Tag != "int" || c.nilled {
+	for c := arr.firstChild(); c != nil; c = c.nextSibling() {
+		if c.Tag() != "int" || c.nilled {
 			continue
 		}
-		v, err := atoi(c.text)
+		v, err := atoi(c.rawText())
 		if err != nil {
-			return nil, &ValueError{path(p, name) + ".int", truncated(c.text), "int"}
+			return nil, &ValueError{path(p, name) + ".int", truncated(c.rawText()), "int"}
 		}
 		out = append(out, v)
 	}
@@ -246,8 +246,8 @@ func intsMax(e *Element, p, name string, max int, wsus bool, dst []int) ([]int, 
 // countChildren counts the non-nil children with the local name.
 func countChildren(e *Element, name string) int {
 	n := 0
-	for c := e.first; c != nil; c = c.next {
-		if c.Tag == name && !c.nilled {
+	for c := e.firstChild(); c != nil; c = c.nextSibling() {
+		if c.Tag() == name && !c.nilled {
 			n++
 		}
 	}
@@ -266,11 +266,11 @@ func strsMax(e *Element, p, name, item string, maxItems, maxLen int) ([]string, 
 		return nil, &LimitError{Path: path(p, name), Limit: maxItems, Unit: "items"}
 	}
 	out := make([]string, 0, n)
-	for c := arr.first; c != nil; c = c.next {
-		if c.Tag != item || c.nilled {
+	for c := arr.firstChild(); c != nil; c = c.nextSibling() {
+		if c.Tag() != item || c.nilled {
 			continue
 		}
-		if err := checkLen(path(p, name), item, c.text, maxLen); err != nil {
+		if err := checkLen(path(p, name), item, c.rawText(), maxLen); err != nil {
 			return nil, err
 		}
 		out = append(out, c.Text())
@@ -299,7 +299,7 @@ func reqTextMax(e *Element, p, name string, max int) (string, error) {
 func optStringMax(e *Element, p, name string, max int) (string, error) {
 	var s string
 	if c := child(e, name); c != nil {
-		s = c.text
+		s = c.rawText()
 	}
 	if err := checkLen(p, name, s, max); err != nil {
 		return "", err
