@@ -136,16 +136,18 @@ func (d *Document) parse(b []byte, maxDepth int) (*Element, error) {
 			// Text is read and classified in one pass: most of it is a
 			// few digits or the indentation before the next tag.
 			end, class := i, uint8(0)
-			// Indentation is mostly spaces: skip them eight at a time.
-			for end+8 <= len(b) && binary.LittleEndian.Uint64(b[end:]) == eightSpaces {
-				end += 8
-			}
 			for ; end < len(b); end++ {
 				c := textClass[b[end]]
 				if c&classMarkup != 0 {
 					break
 				}
 				class |= c
+				if b[end] == '\n' {
+					// Indentation: skip its spaces eight at a time.
+					for end+9 <= len(b) && binary.LittleEndian.Uint64(b[end+1:]) == eightSpaces {
+						end += 8
+					}
+				}
 			}
 			if err := d.charData(i, end, class, false); err != nil {
 				return nil, err

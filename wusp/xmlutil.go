@@ -215,30 +215,42 @@ func ints(e *Element, p, name string) ([]int, error) {
 }
 
 // intsMax reads an ArrayOfInt of at most max items; wsus marks a limit of
-// WSUS's own (see LimitError). Items are counted before anything is
-// allocated for them, and they go into dst's array when it has room.
+// WSUS's own (see LimitError). The items are read in one pass into dst's
+// array when it has room; past max they are only counted, so an array
+// over the limit costs no more memory than one at it, and is refused for
+// its length whatever its values. Without an array to reuse the items are
+// counted first, so that the one made is the right size.
 func intsMax(e *Element, p, name string, max int, wsus bool, dst []int) ([]int, error) {
 	arr := child(e, name)
 	if arr == nil {
 		return nil, nil
 	}
-	n := countChildren(arr, "int")
-	if n > max {
-		return nil, &LimitError{Path: path(p, name), Limit: max, Unit: "items", WSUS: wsus}
-	}
 	out := dst[:0]
-	if cap(out) < n || out == nil {
-		out = make([]int, 0, n)
+	if cap(out) == 0 {
+		// No array to reuse: size the one to make, counting first.
+		out = make([]int, 0, min(countChildren(arr, "int"), max))
 	}
+	n := 0
+	var bad *Element
 	for c := arr.firstChild(); c != nil; c = c.nextSibling() {
-		if c.Tag() != "int" || c.nilled {
+		if c.nilled || c.Tag() != "int" {
+			continue
+		}
+		if n++; n > max || bad != nil {
 			continue
 		}
 		v, err := atoi(c.rawText())
 		if err != nil {
-			return nil, &ValueError{path(p, name) + ".int", truncated(c.rawText()), "int"}
+			bad = c
+			continue
 		}
 		out = append(out, v)
+	}
+	switch {
+	case n > max:
+		return nil, &LimitError{Path: path(p, name), Limit: max, Unit: "items", WSUS: wsus}
+	case bad != nil:
+		return nil, &ValueError{path(p, name) + ".int", truncated(bad.rawText()), "int"}
 	}
 	return out, nil
 }
