@@ -221,24 +221,27 @@ func (d *Document) eof() error {
 // endTag reads the "</name>" at i, closes the open element and returns
 // where the tag ends.
 func (d *Document) endTag(i int) (int, error) {
+	if len(d.stack) == 0 {
+		return 0, d.badEndTag(i, nil)
+	}
 	b := d.body
-	j := i + 2
-	for j < len(b) && b[j] != '>' {
+	top := d.at(d.stack[len(d.stack)-1])
+	// The name must be the open element's as written: prefix, colon and
+	// local name lie side by side in its start tag.
+	start := top.tag.off
+	if top.space.n > 0 {
+		start = top.space.off
+	}
+	name := b[start : top.tag.off+top.tag.n]
+	j := i + 2 + len(name)
+	if j > len(b) || string(b[i+2:j]) != string(name) {
+		return 0, d.badEndTag(i, top)
+	}
+	for j < len(b) && isSpaceByte(b[j]) {
 		j++
 	}
-	if j == len(b) {
-		return 0, d.eof()
-	}
-	name := b[i+2 : j]
-	for len(name) > 0 && isSpaceByte(name[len(name)-1]) {
-		name = name[:len(name)-1]
-	}
-	if len(d.stack) == 0 {
-		return 0, syntaxErr(fmt.Sprintf("unexpected end tag </%s>", name))
-	}
-	top := d.at(d.stack[len(d.stack)-1])
-	if !d.sameName(top, name) {
-		return 0, syntaxErr(fmt.Sprintf("element <%s> closed by </%s>", top.FullTag(), name))
+	if j == len(b) || b[j] != '>' {
+		return 0, d.badEndTag(i, top)
 	}
 	switch t := &d.texts[len(d.stack)-1]; t.pieces {
 	case 0:
@@ -251,22 +254,26 @@ func (d *Document) endTag(i int) (int, error) {
 	return j + 1, nil
 }
 
+// badEndTag is the error of the end tag at i that does not close top, the
+// open element (nil: none is open).
+func (d *Document) badEndTag(i int, top *Element) error {
+	b := d.body[i+2:]
+	end := bytes.IndexByte(b, '>')
+	if end < 0 {
+		return d.eof()
+	}
+	name := bytes.TrimRight(b[:min(end, 64)], " \t\r\n")
+	if top == nil {
+		return syntaxErr(fmt.Sprintf("unexpected end tag </%s>", name))
+	}
+	return syntaxErr(fmt.Sprintf("element <%s> closed by </%s>", top.FullTag(), name))
+}
+
 // keep copies b to the arena.
 func (d *Document) keep(b []byte) span {
 	s := span{inArena | uint32(len(d.arena)), uint32(len(b))}
 	d.arena = append(d.arena, b...)
 	return s
-}
-
-// sameName reports whether an end tag's name is the element's name as
-// written. Space, the colon and Tag lie side by side in the start tag, so
-// the name as written is one run of the body.
-func (d *Document) sameName(el *Element, name []byte) bool {
-	start := el.tag.off
-	if el.space.n > 0 {
-		start = el.space.off
-	}
-	return string(name) == string(d.body[start:el.tag.off+el.tag.n])
 }
 
 // instruction skips the processing instruction at i ("<?target ...?>",
