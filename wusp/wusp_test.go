@@ -271,10 +271,12 @@ func TestFormatDateTimeLikeXmlSerializer(t *testing.T) {
 
 // MarshalFault appends to a fixed frame for speed; the etree rendering of
 // the same fault is the reference it must equal, for every ErrorCode and for
-// texts that need escaping.
+// texts that need escaping: at their start, after plain text, at their end,
+// and for every class of byte the escaper tells apart.
 func TestMarshalFaultMatchesEtree(t *testing.T) {
 	for _, code := range wusp.ErrorCodes() {
-		for _, msg := range []string{"", "parameters.OtherCachedUpdateIDs", `a <b> & "c"`} {
+		for _, msg := range []string{"", "parameters.OtherCachedUpdateIDs", `a <b> & "c"`, "<x", "x>", "x&",
+			"line\r\nnext\ttab", "bell\x07 del\x7f", "Zo\u00eb \u20ac \U0001F600", "bad \xff\xfe utf-8", "\ufffe\uffff", "\ud7ff\ue000"} {
 			f := &wusp.Fault{Code: code, Message: msg, ID: wusp.NewGUID(), Method: wusp.OpSyncUpdates.QuotedSOAPAction(),
 				Actor: "http://wsus01:8530/ClientWebService/client.asmx?x=1&y=2", FaultString: wusp.DefaultFaultString}
 			if got, want := string(wusp.MarshalFault(f)), wusp.MarshalFaultWithEtree(f); got != want {
