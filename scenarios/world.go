@@ -29,10 +29,10 @@ type World struct {
 	// no revision has that ID. SyncUpdates looks up every ID a client has
 	// cached, mostly IDs the catalog lacks, and a table answers those with
 	// a bounds check. Nil when the span is too wide for one (maxDenseSpan).
-	dense   []int32
-	denseLo int
-	byUpdate map[string]int32   // UpdateID → position in revs
-	groups   map[string]int     // lower-case group name → index in scenario.TargetGroups
+	dense    []int32
+	denseLo  int
+	byUpdate map[string]int32 // UpdateID → position in revs
+	groups   map[string]int   // lower-case group name → index in scenario.TargetGroups
 	// plans[g] serves clients in {All Computers, TargetGroups[g]};
 	// plans[0] serves All Computers alone. Other group sets are planned
 	// per request.
