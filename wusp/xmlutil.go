@@ -215,38 +215,53 @@ func ints(e *Element, p, name string) ([]int, error) {
 }
 
 // intsMax reads an ArrayOfInt of at most max items; wsus marks a limit of
-// WSUS's own (see LimitError). Items are counted before anything is
-// allocated for them, and they go into dst's array when it has room.
+// WSUS's own (see LimitError). The items go into dst's array while it has
+// room, in one walk over them; when it has none, the items left are counted
+// before anything is allocated for them. A list of more than max items is
+// refused as too long whatever its items hold.
 func intsMax(e *Element, p, name string, max int, wsus bool, dst []int) ([]int, error) {
 	arr := child(e, name)
 	if arr == nil {
 		return nil, nil
 	}
-	n := countChildren(arr, "int")
-	if n > max {
-		return nil, &LimitError{Path: path(p, name), Limit: max, Unit: "items", WSUS: wsus}
-	}
+	tooLong := func() error { return &LimitError{Path: path(p, name), Limit: max, Unit: "items", WSUS: wsus} }
 	out := dst[:0]
-	if cap(out) < n || out == nil {
-		out = make([]int, 0, n)
-	}
 	for c := arr.first; c != nil; c = c.next {
 		if c.Tag != "int" || c.nilled {
 			continue
 		}
+		if len(out) == max {
+			return nil, tooLong()
+		}
+		if len(out) == cap(out) {
+			n := len(out) + countSiblings(c, "int")
+			if n > max {
+				return nil, tooLong()
+			}
+			out = append(make([]int, 0, n), out...)
+		}
 		v, err := atoi(c.text)
 		if err != nil {
+			if countChildren(arr, "int") > max {
+				return nil, tooLong()
+			}
 			return nil, &ValueError{path(p, name) + ".int", truncated(c.text), "int"}
 		}
 		out = append(out, v)
+	}
+	if out == nil {
+		out = []int{} // present and empty, which a nil slice would not say
 	}
 	return out, nil
 }
 
 // countChildren counts the non-nil children with the local name.
-func countChildren(e *Element, name string) int {
+func countChildren(e *Element, name string) int { return countSiblings(e.first, name) }
+
+// countSiblings counts the non-nil elements with the local name from c on.
+func countSiblings(c *Element, name string) int {
 	n := 0
-	for c := e.first; c != nil; c = c.next {
+	for ; c != nil; c = c.next {
 		if c.Tag == name && !c.nilled {
 			n++
 		}
