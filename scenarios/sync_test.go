@@ -1,6 +1,8 @@
 package scenarios_test
 
 import (
+	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -314,6 +316,22 @@ func TestCachedIDsOutsideTheCatalogAreOutOfScope(t *testing.T) {
 			t.Errorf("%s: GetExtendedUpdateInfo out of scope %v, want %v", name, outOfScope, unknown)
 		}
 	}
+	// IDs at the ends of int, which no scenario file allows but a Scenario
+	// built in Go may hold, span more than any table.
+	s.Catalog = s.Catalog[:len(s.Catalog)-1]
+	for i, id := range []int{math.MinInt, math.MaxInt} {
+		r := far
+		r.RevisionID, r.UpdateID = id, fmt.Sprintf("00000000-0000-4000-8000-00000000e00%d", i)
+		s.Catalog = append(s.Catalog, r)
+	}
+	extreme, err := scenarios.NewWorld(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, outOfScope := extreme.ExtendedInfo([]int{math.MinInt, 0, math.MaxInt}, []string{scenarios.FragmentCore}, []string{"en"}); !slices.Equal(outOfScope, []int{0}) {
+		t.Errorf("a catalog holding the ends of int: out of scope %v, want [0]", outOfScope)
+	}
+
 	a, _ := narrow.Sync(req)
 	b, _ := wide.Sync(req)
 	if !slices.Equal(a.OutOfScopeRevisionIDs, b.OutOfScopeRevisionIDs) || !slices.Equal(ids(a.NewUpdates), ids(b.NewUpdates)) {

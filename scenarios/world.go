@@ -231,7 +231,9 @@ func denseIndex(revs []compiledRevision) (dense []int32, lo int) {
 	for _, r := range revs {
 		lo, hi = min(lo, r.RevisionID), max(hi, r.RevisionID)
 	}
-	if hi-lo >= maxDenseSpan {
+	// Unsigned, so that IDs far apart (a Scenario built in Go need not
+	// keep them positive) cannot overflow into a small span.
+	if uint64(hi)-uint64(lo) >= maxDenseSpan {
 		return nil, 0
 	}
 	dense = make([]int32, hi-lo+1)
