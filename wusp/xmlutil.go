@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/beevik/etree"
 )
@@ -200,12 +201,21 @@ func optTime(e *Element, p, name string) (time.Time, error) {
 	return parseTime(p, name, c.rawText())
 }
 
-func parseBase64(p, name, s string) ([]byte, error) {
-	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+func parseBase64(p, name, s string) ([]byte, error) { return parseBase64Into(p, name, s, nil) }
+
+// parseBase64Into is parseBase64 decoding into dst's array when it has room.
+func parseBase64Into(p, name, s string, dst []byte) ([]byte, error) {
+	t := strings.TrimSpace(s)
+	n := base64.StdEncoding.DecodedLen(len(t))
+	if cap(dst) < n || dst == nil {
+		dst = make([]byte, n)
+	}
+	// Decode only reads its source: a view of t spares copying it.
+	m, err := base64.StdEncoding.Decode(dst[:n], unsafe.Slice(unsafe.StringData(t), len(t)))
 	if err != nil {
 		return nil, &ValueError{path(p, name), truncated(s), "base64Binary"}
 	}
-	return b, nil
+	return dst[:m], nil
 }
 
 // ints reads an ArrayOfInt of a response; an absent or nil array is an
