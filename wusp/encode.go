@@ -308,4 +308,3 @@ var plainASCIITable = func() (t [256]bool) {
 	}
 	return t
 }()
-
