@@ -152,7 +152,7 @@ func (w *World) Sync(req SyncRequest) (SyncResult, error) {
 	// KB954960 fault allocates nothing for them.
 	unknown := 0
 	for _, id := range req.InstalledNonLeaf {
-		if i, ok := w.index[id]; ok {
+		if i, ok := w.position(id); ok {
 			installed.set(i)
 			cached.set(i)
 		} else {
@@ -160,7 +160,7 @@ func (w *World) Sync(req SyncRequest) (SyncResult, error) {
 		}
 	}
 	for _, id := range req.OtherCached {
-		if i, ok := w.index[id]; ok {
+		if i, ok := w.position(id); ok {
 			cached.set(i)
 		} else {
 			unknown++
@@ -204,7 +204,7 @@ func (w *World) Sync(req SyncRequest) (SyncResult, error) {
 		res.OutOfScopeRevisionIDs = slices.Grow(res.OutOfScopeRevisionIDs, unknown)
 		for _, ids := range [...][]int{req.InstalledNonLeaf, req.OtherCached} {
 			for _, id := range ids {
-				if _, ok := w.index[id]; !ok {
+				if _, ok := w.position(id); !ok {
 					res.OutOfScopeRevisionIDs = append(res.OutOfScopeRevisionIDs, id)
 				}
 			}
@@ -254,17 +254,17 @@ func (w *World) Refresh(ids []wusp.UpdateIdentity, groups []string, clientProtoc
 // once per World, so a reply copies them.
 func (w *World) ExtendedInfo(revisionIDs []int, fragmentTypes []string, locales []string) (updates []wusp.UpdateData, outOfScope []int) {
 	_ = locales
-	known := make([]int, 0, len(revisionIDs))
+	known := make([]int32, 0, len(revisionIDs))
 	for _, id := range revisionIDs {
-		if _, ok := w.index[id]; ok {
-			known = append(known, id)
+		if i, ok := w.position(id); ok {
+			known = append(known, i)
 		} else {
 			outOfScope = append(outOfScope, id)
 		}
 	}
 	for _, t := range fragmentTypes {
-		for _, id := range known {
-			r := &w.revs[w.index[id]]
+		for _, i := range known {
+			r := &w.revs[i]
 			switch t {
 			case FragmentCore:
 				updates = append(updates, r.fragments[0])

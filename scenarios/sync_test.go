@@ -1,6 +1,8 @@
 package scenarios_test
 
 import (
+	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -257,5 +259,83 @@ func TestRefresh(t *testing.T) {
 		if got[i].RevisionID != w.rev || got[i].IsLeaf != w.leaf || got[i].Deployment.Action != w.action {
 			t.Errorf("result %d = %+v, want %d leaf=%v %s", i, got[i], w.rev, w.leaf, w.action)
 		}
+	}
+}
+
+// A cached ID is looked up in a table over the catalog's span of revision
+// IDs, or in a map when a catalog spans too many. Either way an ID just
+// outside the catalog or in a gap between its IDs, negative or huge, is
+// out of scope, and every ID the catalog holds is found: a catalog widened
+// by one far-away revision, nobody's approval, answers exactly as the
+// built-in one.
+func TestCachedIDsOutsideTheCatalogAreOutOfScope(t *testing.T) {
+	s, err := scenarios.Builtin("sp1-kb954960")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo, hi := s.Catalog[0].RevisionID, s.Catalog[0].RevisionID
+	var known []int
+	for _, r := range s.Catalog {
+		lo, hi = min(lo, r.RevisionID), max(hi, r.RevisionID)
+		known = append(known, r.RevisionID)
+	}
+	narrow := mustWorld(t, "sp1-kb954960")
+	far := s.Catalog[len(s.Catalog)-1]
+	far.RevisionID, far.UpdateID = hi+10_000_000, "00000000-0000-4000-8000-00000000f00d"
+	far.Prerequisites, far.Categories, far.BundledUpdates = nil, nil, nil
+	s.Catalog = append(s.Catalog, far)
+	wide, err := scenarios.NewWorld(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	unknown := []int{lo - 1, hi + 1, 0, -1, -lo, 1 << 40, hi + 10_000_001}
+	for id := lo; id < hi; id++ {
+		if !slices.Contains(known, id) {
+			unknown = append(unknown, id) // a gap between the catalog's IDs
+			break
+		}
+	}
+	req := scenarios.SyncRequest{
+		InstalledNonLeaf: []int{8001, 8003, 8010, 8011, 8002, 8004},
+		OtherCached:      append(slices.Clone(unknown), lo, hi),
+		ClientProtocol:   "1.6",
+	}
+	for name, w := range map[string]*scenarios.World{"catalog": narrow, "widened catalog": wide} {
+		res, err := w.Sync(req)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, id := range unknown {
+			if !slices.Contains(res.OutOfScopeRevisionIDs, id) {
+				t.Errorf("%s: cached ID %d, unknown, is not in OutOfScopeRevisionIDs %v", name, id, res.OutOfScopeRevisionIDs)
+			}
+		}
+		_, outOfScope := w.ExtendedInfo(append(slices.Clone(known), unknown...), []string{scenarios.FragmentCore}, []string{"en"})
+		if !slices.Equal(outOfScope, unknown) {
+			t.Errorf("%s: GetExtendedUpdateInfo out of scope %v, want %v", name, outOfScope, unknown)
+		}
+	}
+	// IDs at the ends of int, which no scenario file allows but a Scenario
+	// built in Go may hold, span more than any table.
+	s.Catalog = s.Catalog[:len(s.Catalog)-1]
+	for i, id := range []int{math.MinInt, math.MaxInt} {
+		r := far
+		r.RevisionID, r.UpdateID = id, fmt.Sprintf("00000000-0000-4000-8000-00000000e00%d", i)
+		s.Catalog = append(s.Catalog, r)
+	}
+	extreme, err := scenarios.NewWorld(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, outOfScope := extreme.ExtendedInfo([]int{math.MinInt, 0, math.MaxInt}, []string{scenarios.FragmentCore}, []string{"en"}); !slices.Equal(outOfScope, []int{0}) {
+		t.Errorf("a catalog holding the ends of int: out of scope %v, want [0]", outOfScope)
+	}
+
+	a, _ := narrow.Sync(req)
+	b, _ := wide.Sync(req)
+	if !slices.Equal(a.OutOfScopeRevisionIDs, b.OutOfScopeRevisionIDs) || !slices.Equal(ids(a.NewUpdates), ids(b.NewUpdates)) {
+		t.Errorf("the widened catalog answers %v new, %v out of scope; the catalog %v, %v",
+			ids(b.NewUpdates), b.OutOfScopeRevisionIDs, ids(a.NewUpdates), a.OutOfScopeRevisionIDs)
 	}
 }

@@ -24,8 +24,15 @@ type World struct {
 	scenario *Scenario
 	revs     []compiledRevision // walk order: non-leaf first, then by revision ID
 	index    map[int]int32      // revision ID → position in revs
-	byUpdate map[string]int32   // UpdateID → position in revs
-	groups   map[string]int     // lower-case group name → index in scenario.TargetGroups
+	// dense is index as a table over the catalog's span of revision IDs,
+	// from denseLo: entry id-denseLo holds the position plus one, 0 where
+	// no revision has that ID. SyncUpdates looks up every ID a client has
+	// cached, mostly IDs the catalog lacks, and a table answers those with
+	// a bounds check. Nil when the span is too wide for one (maxDenseSpan).
+	dense    []int32
+	denseLo  int
+	byUpdate map[string]int32 // UpdateID → position in revs
+	groups   map[string]int   // lower-case group name → index in scenario.TargetGroups
 	// plans[g] serves clients in {All Computers, TargetGroups[g]};
 	// plans[0] serves All Computers alone. Other group sets are planned
 	// per request.
@@ -163,6 +170,7 @@ func NewWorld(s *Scenario) (*World, error) {
 		}
 		w.byUpdate[r.UpdateID] = int32(i)
 	}
+	w.dense, w.denseLo = denseIndex(w.revs)
 	for i := range w.revs {
 		r := &w.revs[i]
 		for _, id := range r.Prerequisites {
@@ -207,6 +215,48 @@ func NewWorld(s *Scenario) (*World, error) {
 		}
 	}
 	return w, nil
+}
+
+// maxDenseSpan bounds the span of revision IDs World.dense covers: a
+// table of at most 256 KiB. Scenario catalogs span a few thousand IDs.
+const maxDenseSpan = 1 << 16
+
+// denseIndex builds World.dense over revs, or returns nil when their IDs
+// span more than maxDenseSpan.
+func denseIndex(revs []compiledRevision) (dense []int32, lo int) {
+	if len(revs) == 0 {
+		return nil, 0
+	}
+	lo, hi := revs[0].RevisionID, revs[0].RevisionID
+	for _, r := range revs {
+		lo, hi = min(lo, r.RevisionID), max(hi, r.RevisionID)
+	}
+	// Unsigned, so that IDs far apart (a Scenario built in Go need not
+	// keep them positive) cannot overflow into a small span.
+	if uint64(hi)-uint64(lo) >= maxDenseSpan {
+		return nil, 0
+	}
+	dense = make([]int32, hi-lo+1)
+	for i, r := range revs {
+		dense[r.RevisionID-lo] = int32(i) + 1
+	}
+	return dense, lo
+}
+
+// position is the position in revs of the revision with the ID, if the
+// catalog holds it.
+func (w *World) position(revisionID int) (int32, bool) {
+	if w.dense == nil {
+		i, ok := w.index[revisionID]
+		return i, ok
+	}
+	// Unsigned, so that an ID below denseLo is out of range too.
+	if k := uint(revisionID - w.denseLo); k < uint(len(w.dense)) {
+		if p := w.dense[k]; p != 0 {
+			return p - 1, true
+		}
+	}
+	return 0, false
 }
 
 // Scenario returns a copy of the scenario the World was built from,

@@ -61,6 +61,10 @@ func TestErrorStatusesAsASMX(t *testing.T) {
 		{"plain text", "text/plain; charset=utf-8", getConfig, http.StatusUnsupportedMediaType, `Content-Type "text/plain; charset=utf-8" is not supported`},
 		{"a SOAP 1.1 envelope as SOAP 1.2's media type", "application/soap+xml; charset=utf-8", getConfig, http.StatusUnsupportedMediaType, "a SOAP 1.1 request is text/xml"},
 		{"malformed XML", "text/xml; charset=utf-8", "<soap:Envelope", http.StatusBadRequest, "Server was unable to read request."},
+		// XML allows no NUL, not even as a character reference; ASMX's
+		// XmlReader refused it as it refused malformed XML.
+		{"a NUL character", "text/xml; charset=utf-8", strings.Replace(getConfig, ">1.0<", ">1.0\x00<", 1), http.StatusBadRequest, "illegal character code U+0000"},
+		{"invalid UTF-8", "text/xml; charset=utf-8", strings.Replace(getConfig, ">1.0<", ">1.0\xff<", 1), http.StatusBadRequest, "invalid UTF-8"},
 	} {
 		for _, exact := range []bool{false, true} {
 			rec := post(newTestServer(t, "sp1-office2003", Config{ASMXErrorBodies: exact}), tc.contentType, action, tc.body)

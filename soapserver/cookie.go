@@ -70,6 +70,21 @@ type authorization struct {
 type sealer struct {
 	aead  cipher.AEAD
 	keyID [keyIDLen]byte
+	// authAD and sessAD are the purposes as the AEAD's additional data,
+	// converted once: a conversion per cookie would allocate, since the
+	// AEAD is an interface.
+	authAD, sessAD []byte
+}
+
+// additionalData is purpose as the AEAD authenticates it.
+func (s *sealer) additionalData(purpose string) []byte {
+	switch purpose {
+	case purposeAuth:
+		return s.authAD
+	case purposeSess:
+		return s.sessAD
+	}
+	return []byte(purpose)
 }
 
 // newSealer derives the AES-256 key from any secret: a replica given the same
@@ -90,7 +105,7 @@ func newSealer(secret []byte) (*sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &sealer{aead: aead}
+	s := &sealer{aead: aead, authAD: []byte(purposeAuth), sessAD: []byte(purposeSess)}
 	id := sha256.Sum256(append([]byte("wsusmock cookie key id\x00"), key[:]...))
 	copy(s.keyID[:], id[:])
 	return s, nil
@@ -102,7 +117,7 @@ func (s *sealer) seal(purpose string, v marshaler) []byte {
 	copy(out, cookieMagic[:])
 	copy(out[len(cookieMagic):], s.keyID[:])
 	_, _ = rand.Read(out[len(cookieMagic)+keyIDLen : headerLen])
-	return s.aead.Seal(out, out[len(cookieMagic)+keyIDLen:headerLen], plain, []byte(purpose))
+	return s.aead.Seal(out, out[len(cookieMagic)+keyIDLen:headerLen], plain, s.additionalData(purpose))
 }
 
 var (
@@ -111,15 +126,9 @@ var (
 )
 
 func (s *sealer) open(purpose string, data []byte, v unmarshaler) error {
-	if len(data) < headerLen+s.aead.Overhead() || !bytes.Equal(data[:len(cookieMagic)], cookieMagic[:]) {
-		return errBadCookie
-	}
-	if !bytes.Equal(data[len(cookieMagic):len(cookieMagic)+keyIDLen], s.keyID[:]) {
-		return errForeignCookie
-	}
-	plain, err := s.aead.Open(nil, data[len(cookieMagic)+keyIDLen:headerLen], data[headerLen:], []byte(purpose))
+	plain, err := s.plaintext(purpose, data)
 	if err != nil {
-		return errBadCookie
+		return err
 	}
 	if err := v.unmarshal(plain); err != nil {
 		return fmt.Errorf("%w: %v", errBadCookie, err)
@@ -127,12 +136,35 @@ func (s *sealer) open(purpose string, data []byte, v unmarshaler) error {
 	return nil
 }
 
+// plaintext is what open decrypts, before it is unmarshalled: openSession,
+// on every request, unmarshals it itself so that its session stays on the
+// stack rather than escape through the unmarshaler interface.
+func (s *sealer) plaintext(purpose string, data []byte) ([]byte, error) {
+	if len(data) < headerLen+s.aead.Overhead() || !bytes.Equal(data[:len(cookieMagic)], cookieMagic[:]) {
+		return nil, errBadCookie
+	}
+	if !bytes.Equal(data[len(cookieMagic):len(cookieMagic)+keyIDLen], s.keyID[:]) {
+		return nil, errForeignCookie
+	}
+	plain, err := s.aead.Open(nil, data[len(cookieMagic)+keyIDLen:headerLen], data[headerLen:], s.additionalData(purpose))
+	if err != nil {
+		return nil, errBadCookie
+	}
+	return plain, nil
+}
+
 // openSession checks a Cookie the way WSUS did before every operation
 // (MS-WUSP §3.1.5.7 step 1): InvalidCookie for a damaged one, ServerChanged
 // for another server's, CookieExpired once past its expiry.
 func (s *sealer) openSession(c wusp.Cookie, now time.Time) (session, *wusp.Fault) {
 	var sess session
-	switch err := s.open(purposeSess, c.EncryptedData, &sess); {
+	plain, err := s.plaintext(purposeSess, c.EncryptedData)
+	if err == nil {
+		if err = sess.unmarshal(plain); err != nil {
+			err = fmt.Errorf("%w: %v", errBadCookie, err)
+		}
+	}
+	switch {
 	case errors.Is(err, errForeignCookie):
 		return sess, wusp.NewFault(wusp.ServerChanged, "")
 	case err != nil:

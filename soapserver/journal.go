@@ -234,7 +234,7 @@ func (s *Server) record(x *exchange) {
 	e := &JournalEntry{
 		Time:           s.cfg.Now(),
 		Remote:         journalText(x.r.RemoteAddr),
-		Path:           journalCopy(x.r.URL.Path), // may be a part of the request line
+		Path:           journalPath(x),
 		Operation:      x.op.Name,
 		ClientID:       journalCopy(x.client),
 		ClientName:     journalCopy(x.clientName),
@@ -254,6 +254,17 @@ func (s *Server) record(x *exchange) {
 	if s.cfg.Observe != nil {
 		s.cfg.Observe(e)
 	}
+}
+
+// journalPath is the request's path as an entry keeps it: the operation's
+// endpoint path when the request spelled it so, a string of the program's
+// that costs nothing to keep, else a copy, since the path may be a part of
+// the request line.
+func journalPath(x *exchange) string {
+	if p := x.op.Service.Path(); p != "" && p == x.r.URL.Path {
+		return p
+	}
+	return journalCopy(x.r.URL.Path)
 }
 
 // Journal returns the recorded exchanges the filter selects, oldest first.

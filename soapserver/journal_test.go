@@ -2,6 +2,7 @@ package soapserver_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -240,5 +241,39 @@ func TestEventBatches(t *testing.T) {
 	sub.Close()
 	if _, err := sub.Batch(ctx, nil, 0, soapserver.BatchInterval); !errors.Is(err, soapserver.ErrClosed) {
 		t.Errorf("Batch after Close: %v, want ErrClosed", err)
+	}
+}
+
+// The journal keeps the path as the request spelled it: IIS matched paths
+// without regard to case, and a client that writes its own spelling is
+// shown with it, beside one that writes the endpoint's.
+func TestJournalKeepsThePathAsSpelled(t *testing.T) {
+	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
+	spellings := []string{wusp.ClientService.Path(), "/CLIENTWEBSERVICE/Client.asmx"}
+	for _, path := range spellings {
+		req, err := http.NewRequest(http.MethodPost, a.ts.URL+path, bytes.NewReader(wusp.MarshalRequest(wusp.OpGetConfig, &wusp.GetConfigRequest{ProtocolVersion: "1.0"})))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("SOAPAction", wusp.OpGetConfig.QuotedSOAPAction())
+		req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %s", path, resp.Status)
+		}
+	}
+	var p soapserver.JournalPage
+	a.admin("GET", "/journal", "", &p)
+	if len(p.Entries) != len(spellings) {
+		t.Fatalf("journal: %+v", p)
+	}
+	for i, e := range p.Entries {
+		if e.Path != spellings[i] || e.Operation != "GetConfig" {
+			t.Errorf("entry %d: path %q, operation %q; want %q, GetConfig", i+1, e.Path, e.Operation, spellings[i])
+		}
 	}
 }

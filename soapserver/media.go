@@ -103,7 +103,7 @@ func (s *Server) dispatch12(w http.ResponseWriter, x *exchange, ep endpoint, opE
 			return op, true
 		}
 	}
-	if op, ok := wusp.LookupName(ep.service, opEl.Tag); ok && opEl.NamespaceURI() == ep.service.Namespace() && x.snap.build.Serves(op) {
+	if op, ok := wusp.LookupName(ep.service, opEl.Tag()); ok && opEl.NamespaceURI() == ep.service.Namespace() && x.snap.build.Serves(op) {
 		return op, true
 	}
 	if x.media.action == "" {

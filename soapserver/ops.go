@@ -238,8 +238,9 @@ func (s *Server) syncUpdates(x *exchange, req *wusp.SyncUpdatesRequest) (wusp.Me
 
 		NeedTwoGroupOutOfScopeUpdates: p.NeedTwoGroupOutOfScopeUpdates,
 	})
-	var dup *scenarios.DuplicateKeyError
-	if errors.As(err, &dup) {
+	// Sync returns the error unwrapped: a type assertion answers the
+	// KB954960 fault without the allocation errors.As costs.
+	if dup, ok := err.(*scenarios.DuplicateKeyError); ok {
 		// GetSyncInfo's ArgumentException: WSUS logged it with its stack,
 		// then SoapUtilities turned it into InternalServerError with an
 		// empty Message (advisory 954960's server log).

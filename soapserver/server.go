@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -161,7 +162,16 @@ type snapshot struct {
 	// configReply is the whole GetConfig response, encoded once: it
 	// depends on nothing but the world.
 	configReply []byte
-	headers     http.Header
+	// headers are the persona's reply headers, a list rather than a map
+	// so that every reply copies them without iterating a map.
+	headers []headerField
+}
+
+// headerField is one reply header: its name as the host spelled it and
+// its values.
+type headerField struct {
+	name   string
+	values []string
 }
 
 // New makes a server over the world.
@@ -327,19 +337,30 @@ func configFor(w *scenarios.World, machine string) wusp.Config {
 // the map keys are set directly, since Header.Add would canonicalise
 // X-AspNet-Version into X-Aspnet-Version. (Their order on the wire is
 // net/http's, sorted by name, not IIS 6's.)
-func personaHeaders(b scenarios.Build) http.Header {
-	h := make(http.Header, len(b.Headers))
+func personaHeaders(b scenarios.Build) []headerField {
+	var fields []headerField
 	for _, kv := range b.Headers {
-		h[kv.Name] = append(h[kv.Name], kv.Value)
+		i := slices.IndexFunc(fields, func(f headerField) bool { return f.name == kv.Name })
+		if i < 0 {
+			i = len(fields)
+			fields = append(fields, headerField{name: kv.Name})
+		}
+		fields[i].values = append(fields[i].values, kv.Value)
 	}
-	return h
+	// Every reply shares the value slices: clipped, so that a handler's
+	// Header().Add appends to a copy, never into the shared array.
+	for i := range fields {
+		fields[i].values = slices.Clip(fields[i].values)
+	}
+	return fields
 }
 
 // ServeHTTP routes a request to an endpoint.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	snap := s.snap.Load()
-	for k, v := range snap.headers {
-		w.Header()[k] = v
+	h := w.Header()
+	for _, f := range snap.headers {
+		h[f.name] = f.values
 	}
 	p := r.URL.Path
 	if strings.EqualFold(p, "/healthz") {

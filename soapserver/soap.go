@@ -190,7 +190,7 @@ func (s *Server) dispatch(w http.ResponseWriter, x *exchange, ep endpoint, h htt
 		s.writeUnknownAction(w, x, trimQuotes(action[0]))
 		return wusp.Operation{}, false
 	}
-	if op, ok := wusp.LookupName(ep.service, opEl.Tag); ok && opEl.NamespaceURI() == ep.service.Namespace() && x.snap.build.Serves(op) {
+	if op, ok := wusp.LookupName(ep.service, opEl.Tag()); ok && opEl.NamespaceURI() == ep.service.Namespace() && x.snap.build.Serves(op) {
 		return op, true
 	}
 	s.writeUnknownAction(w, x, "")

@@ -8,8 +8,11 @@
 // package, so the schema is stated once. It knows nothing of HTTP servers or
 // scenarios: it turns bytes into typed values and typed values into bytes.
 //
-// Requests are tokenized with github.com/orisano/gosax into an Element tree
-// held by a reusable Document (parse.go). Replies are written with
+// Requests are read by a tokenizer of the package's own into an Element
+// tree held by a reusable Document (parse.go): the tree holds no pointers
+// but to its Document, and names and text are spans of the body, so a
+// pooled Document reads a request without allocating. FuzzParseTree holds
+// it to etree's reader. Replies are written with
 // github.com/beevik/etree, which keeps the prefixes the server chooses and
 // the exact element order of the schema (XmlSerializer- and ATL-generated
 // clients are order sensitive); the fault, SyncUpdates and

@@ -64,15 +64,15 @@ func (d *Document) ParseEnvelope(body []byte, maxDepth int) (op *Element, envNS 
 	}
 	envNS = root.NamespaceURI()
 	if envNS != NSSoap && envNS != NSSoap12 {
-		return nil, "", &EnvelopeError{Reason: fmt.Sprintf("root element is {%s}%s, want {%s}Envelope", envNS, root.Tag, NSSoap),
+		return nil, "", &EnvelopeError{Reason: fmt.Sprintf("root element is {%s}%s, want {%s}Envelope", envNS, root.Tag(), NSSoap),
 			VersionMismatch: true, Namespace: truncated(envNS)}
 	}
-	if root.Tag != "Envelope" {
-		return nil, "", &EnvelopeError{Reason: fmt.Sprintf("root element is {%s}%s, want {%s}Envelope", envNS, root.Tag, envNS)}
+	if root.Tag() != "Envelope" {
+		return nil, "", &EnvelopeError{Reason: fmt.Sprintf("root element is {%s}%s, want {%s}Envelope", envNS, root.Tag(), envNS)}
 	}
 	var soapBody *Element
-	for c := root.first; c != nil; c = c.next {
-		if c.Tag == "Body" && c.NamespaceURI() == envNS {
+	for c := root.firstChild(); c != nil; c = c.nextSibling() {
+		if c.Tag() == "Body" && c.NamespaceURI() == envNS {
 			soapBody = c
 			break
 		}
@@ -80,10 +80,10 @@ func (d *Document) ParseEnvelope(body []byte, maxDepth int) (op *Element, envNS 
 	if soapBody == nil {
 		return nil, "", &EnvelopeError{Reason: "no soap:Body element"}
 	}
-	if soapBody.first == nil {
+	if soapBody.first == 0 {
 		return nil, "", &EnvelopeError{Reason: "soap:Body is empty"}
 	}
-	return soapBody.first, envNS, nil
+	return soapBody.firstChild(), envNS, nil
 }
 
 // DecodeRequest fills msg from the operation element returned by
@@ -193,11 +193,11 @@ func ParseResponse(body []byte, op Operation, msg Message) error {
 	if err != nil {
 		return err
 	}
-	if first.Tag == "Fault" && first.NamespaceURI() == NSSoap {
+	if first.Tag() == "Fault" && first.NamespaceURI() == NSSoap {
 		return readFault(first)
 	}
-	if first.Tag != op.Name+"Response" {
-		return &EnvelopeError{Reason: fmt.Sprintf("got <%s>, want <%sResponse>", first.Tag, op.Name)}
+	if first.Tag() != op.Name+"Response" {
+		return &EnvelopeError{Reason: fmt.Sprintf("got <%s>, want <%sResponse>", first.Tag(), op.Name)}
 	}
 	return msg.readXML(first)
 }

@@ -16,9 +16,5 @@ func MarshalFaultWithEtree(f *Fault) string {
 // retainedElements counts the elements a Document still references,
 // reachable or not through its slices' lengths: what a pool would pin.
 func retainedElements(d *Document) int {
-	n := 0
-	for _, c := range d.chunks[:cap(d.chunks)] {
-		n += len(c)
-	}
-	return n
+	return cap(d.nodes)
 }

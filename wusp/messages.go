@@ -195,7 +195,10 @@ type SyncUpdateParameters struct {
 	NeedTwoGroupOutOfScopeUpdates bool
 }
 
-// SyncUpdatesRequest (MS-WUSP §2.2.2.2.4).
+// SyncUpdatesRequest (MS-WUSP §2.2.2.2.4). Decoded into again, it reuses
+// the arrays its ID lists and its cookie's EncryptedData already have: a
+// server decodes every request into one reused request and allocates
+// nothing for them, and must not keep them past the request.
 type SyncUpdatesRequest struct {
 	Cookie     Cookie
 	Parameters SyncUpdateParameters
@@ -215,7 +218,7 @@ func (r *SyncUpdatesRequest) appendXML(e *etree.Element) {
 }
 
 func (r *SyncUpdatesRequest) readXML(e *Element) (err error) {
-	if r.Cookie, err = readCookie(e, "", "cookie"); err != nil {
+	if r.Cookie, err = readCookieInto(e, "", "cookie", r.Cookie.EncryptedData); err != nil {
 		return err
 	}
 	p, err := reqChild(e, "", "parameters")
@@ -580,7 +583,7 @@ func (r *GetFileLocationsRequest) readXML(e *Element) (err error) {
 		return &LimitError{Path: "fileDigests", Limit: MaxFileDigests, Unit: "items"}
 	}
 	for _, el := range children(arr, "base64Binary") {
-		d, err := parseBase64("fileDigests", "base64Binary", el.text)
+		d, err := parseBase64("fileDigests", "base64Binary", el.rawText())
 		if err != nil {
 			return err
 		}

@@ -16,7 +16,11 @@ type Cookie struct {
 	EncryptedData []byte
 }
 
-func (c *Cookie) readXML(e *Element, p string) (err error) {
+func (c *Cookie) readXML(e *Element, p string) error { return c.readXMLInto(e, p, nil) }
+
+// readXMLInto is readXML decoding EncryptedData into dst's array when it
+// has room.
+func (c *Cookie) readXMLInto(e *Element, p string, dst []byte) (err error) {
 	if c.Expiration, err = optTime(e, p, "Expiration"); err != nil {
 		return err
 	}
@@ -24,7 +28,7 @@ func (c *Cookie) readXML(e *Element, p string) (err error) {
 	if err != nil {
 		return err
 	}
-	c.EncryptedData, err = parseBase64(p, "EncryptedData", s)
+	c.EncryptedData, err = parseBase64Into(p, "EncryptedData", s, dst[:0])
 	return err
 }
 
@@ -33,13 +37,17 @@ func (c Cookie) appendXML(e *etree.Element) {
 	addBase64(e, "EncryptedData", c.EncryptedData)
 }
 
-func readCookie(e *Element, p, name string) (Cookie, error) {
+func readCookie(e *Element, p, name string) (Cookie, error) { return readCookieInto(e, p, name, nil) }
+
+// readCookieInto is readCookie decoding EncryptedData into dst's array
+// when it has room.
+func readCookieInto(e *Element, p, name string, dst []byte) (Cookie, error) {
 	var c Cookie
 	el, err := reqChild(e, p, name)
 	if err != nil {
 		return c, err
 	}
-	err = c.readXML(el, path(p, name))
+	err = c.readXMLInto(el, path(p, name), dst)
 	return c, err
 }
 

@@ -1,6 +1,7 @@
 package wusp_test
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"reflect"
@@ -22,8 +23,8 @@ func TestDecodeWUAShapedSyncUpdates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if op.Tag != "SyncUpdates" || op.NamespaceURI() != wusp.NSClient {
-		t.Fatalf("operation element = {%s}%s", op.NamespaceURI(), op.Tag)
+	if op.Tag() != "SyncUpdates" || op.NamespaceURI() != wusp.NSClient {
+		t.Fatalf("operation element = {%s}%s", op.NamespaceURI(), op.Tag())
 	}
 	var req wusp.SyncUpdatesRequest
 	if err := wusp.DecodeRequest(op, &req); err != nil {
@@ -271,10 +272,12 @@ func TestFormatDateTimeLikeXmlSerializer(t *testing.T) {
 
 // MarshalFault appends to a fixed frame for speed; the etree rendering of
 // the same fault is the reference it must equal, for every ErrorCode and for
-// texts that need escaping.
+// texts that need escaping: at their start, after plain text, at their end,
+// and for every class of byte the escaper tells apart.
 func TestMarshalFaultMatchesEtree(t *testing.T) {
 	for _, code := range wusp.ErrorCodes() {
-		for _, msg := range []string{"", "parameters.OtherCachedUpdateIDs", `a <b> & "c"`} {
+		for _, msg := range []string{"", "parameters.OtherCachedUpdateIDs", `a <b> & "c"`, "<x", "x>", "x&",
+			"line\r\nnext\ttab", "bell\x07 del\x7f", "Zo\u00eb \u20ac \U0001F600", "bad \xff\xfe utf-8", "\ufffe\uffff", "\ud7ff\ue000"} {
 			f := &wusp.Fault{Code: code, Message: msg, ID: wusp.NewGUID(), Method: wusp.OpSyncUpdates.QuotedSOAPAction(),
 				Actor: "http://wsus01:8530/ClientWebService/client.asmx?x=1&y=2", FaultString: wusp.DefaultFaultString}
 			if got, want := string(wusp.MarshalFault(f)), wusp.MarshalFaultWithEtree(f); got != want {
@@ -291,6 +294,53 @@ func TestQuotedSOAPActionOfEveryOperation(t *testing.T) {
 				t.Errorf("%s: %s, want %s", op.Name, got, want)
 			}
 		}
+	}
+}
+
+// A reused SyncUpdatesRequest decodes each cookie into the array the last
+// one left, and holds exactly that cookie's bytes, shorter or longer. A
+// response decoded again never writes into the cookie bytes of the last
+// one: a client keeps a NewCookie to send it back.
+func TestDecodeCookieIntoReusedRequest(t *testing.T) {
+	cookie := func(n int) wusp.Cookie {
+		c := wusp.Cookie{Expiration: time.Date(2008, 6, 10, 0, 0, 0, 0, time.UTC), EncryptedData: make([]byte, n)}
+		for i := range c.EncryptedData {
+			c.EncryptedData[i] = byte(n + i)
+		}
+		return c
+	}
+	var req wusp.SyncUpdatesRequest
+	var first *byte
+	for _, n := range []int{120, 40, 300, 7} {
+		op, err := wusp.ParseRequest(wusp.MarshalRequest(wusp.OpSyncUpdates, &wusp.SyncUpdatesRequest{Cookie: cookie(n)}), wusp.DefaultMaxDepth)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := wusp.DecodeRequest(op, &req); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(req.Cookie.EncryptedData, cookie(n).EncryptedData) {
+			t.Errorf("a cookie of %d bytes decoded as %d bytes %v", n, len(req.Cookie.EncryptedData), req.Cookie.EncryptedData)
+		}
+		if n == 40 && &req.Cookie.EncryptedData[0] != first {
+			t.Error("a shorter cookie did not go into the array the last one left")
+		}
+		first = &req.Cookie.EncryptedData[0]
+	}
+
+	var resp wusp.SyncUpdatesResponse
+	var kept wusp.Cookie
+	for _, n := range []int{120, 40} {
+		body := wusp.MarshalResponse(wusp.OpSyncUpdates, &wusp.SyncUpdatesResponse{Result: wusp.SyncInfo{NewCookie: cookie(n)}})
+		if err := wusp.ParseResponse(body, wusp.OpSyncUpdates, &resp); err != nil {
+			t.Fatal(err)
+		}
+		if n == 120 {
+			kept = resp.Result.NewCookie
+		}
+	}
+	if !bytes.Equal(kept.EncryptedData, cookie(120).EncryptedData) {
+		t.Errorf("decoding a second response changed the NewCookie kept from the first: %v", kept.EncryptedData[:8])
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/beevik/etree"
 )
@@ -36,8 +37,8 @@ func child(e *Element, name string) *Element {
 	if e == nil {
 		return nil
 	}
-	for c := e.first; c != nil; c = c.next {
-		if c.Tag == name {
+	for c := e.firstChild(); c != nil; c = c.nextSibling() {
+		if c.Tag() == name {
 			if c.nilled {
 				return nil
 			}
@@ -53,8 +54,8 @@ func children(e *Element, name string) []*Element {
 		return nil
 	}
 	var out []*Element
-	for c := e.first; c != nil; c = c.next {
-		if c.Tag == name && !c.nilled {
+	for c := e.firstChild(); c != nil; c = c.nextSibling() {
+		if c.Tag() == name && !c.nilled {
 			out = append(out, c)
 		}
 	}
@@ -97,7 +98,7 @@ func reqText(e *Element, p, name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return c.text, nil
+	return c.rawText(), nil
 }
 
 // The parse functions take the element's parent path and name apart and
@@ -145,7 +146,7 @@ func optInt(e *Element, p, name string) (int, error) {
 	if c == nil {
 		return 0, nil
 	}
-	return parseInt(p, name, c.text)
+	return parseInt(p, name, c.rawText())
 }
 
 func parseBool(p, name, s string) (bool, error) {
@@ -171,7 +172,7 @@ func optBool(e *Element, p, name string) (bool, error) {
 	if c == nil {
 		return false, nil
 	}
-	return parseBool(p, name, c.text)
+	return parseBool(p, name, c.rawText())
 }
 
 func parseTime(p, name, s string) (time.Time, error) {
@@ -197,15 +198,24 @@ func optTime(e *Element, p, name string) (time.Time, error) {
 	if c == nil {
 		return time.Time{}, nil
 	}
-	return parseTime(p, name, c.text)
+	return parseTime(p, name, c.rawText())
 }
 
-func parseBase64(p, name, s string) ([]byte, error) {
-	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+func parseBase64(p, name, s string) ([]byte, error) { return parseBase64Into(p, name, s, nil) }
+
+// parseBase64Into is parseBase64 decoding into dst's array when it has room.
+func parseBase64Into(p, name, s string, dst []byte) ([]byte, error) {
+	t := strings.TrimSpace(s)
+	n := base64.StdEncoding.DecodedLen(len(t))
+	if cap(dst) < n || dst == nil {
+		dst = make([]byte, n)
+	}
+	// Decode only reads its source: a view of t spares copying it.
+	m, err := base64.StdEncoding.Decode(dst[:n], unsafe.Slice(unsafe.StringData(t), len(t)))
 	if err != nil {
 		return nil, &ValueError{path(p, name), truncated(s), "base64Binary"}
 	}
-	return b, nil
+	return dst[:m], nil
 }
 
 // ints reads an ArrayOfInt of a response; an absent or nil array is an
@@ -215,30 +225,42 @@ func ints(e *Element, p, name string) ([]int, error) {
 }
 
 // intsMax reads an ArrayOfInt of at most max items; wsus marks a limit of
-// WSUS's own (see LimitError). Items are counted before anything is
-// allocated for them, and they go into dst's array when it has room.
+// WSUS's own (see LimitError). The items are read in one pass into dst's
+// array when it has room; past max they are only counted, so an array
+// over the limit costs no more memory than one at it, and is refused for
+// its length whatever its values. Without an array to reuse the items are
+// counted first, so that the one made is the right size.
 func intsMax(e *Element, p, name string, max int, wsus bool, dst []int) ([]int, error) {
 	arr := child(e, name)
 	if arr == nil {
 		return nil, nil
 	}
-	n := countChildren(arr, "int")
-	if n > max {
-		return nil, &LimitError{Path: path(p, name), Limit: max, Unit: "items", WSUS: wsus}
-	}
 	out := dst[:0]
-	if cap(out) < n || out == nil {
-		out = make([]int, 0, n)
+	if cap(out) == 0 {
+		// No array to reuse: size the one to make, counting first.
+		out = make([]int, 0, min(countChildren(arr, "int"), max))
 	}
-	for c := arr.first; c != nil; c = c.next {
-		if c.Tag != "int" || c.nilled {
+	n := 0
+	var bad *Element
+	for c := arr.firstChild(); c != nil; c = c.nextSibling() {
+		if c.nilled || c.Tag() != "int" {
 			continue
 		}
-		v, err := atoi(c.text)
+		if n++; n > max || bad != nil {
+			continue
+		}
+		v, err := atoi(c.rawText())
 		if err != nil {
-			return nil, &ValueError{path(p, name) + ".int", truncated(c.text), "int"}
+			bad = c
+			continue
 		}
 		out = append(out, v)
+	}
+	switch {
+	case n > max:
+		return nil, &LimitError{Path: path(p, name), Limit: max, Unit: "items", WSUS: wsus}
+	case bad != nil:
+		return nil, &ValueError{path(p, name) + ".int", truncated(bad.rawText()), "int"}
 	}
 	return out, nil
 }
@@ -246,8 +268,8 @@ func intsMax(e *Element, p, name string, max int, wsus bool, dst []int) ([]int, 
 // countChildren counts the non-nil children with the local name.
 func countChildren(e *Element, name string) int {
 	n := 0
-	for c := e.first; c != nil; c = c.next {
-		if c.Tag == name && !c.nilled {
+	for c := e.firstChild(); c != nil; c = c.nextSibling() {
+		if c.Tag() == name && !c.nilled {
 			n++
 		}
 	}
@@ -266,11 +288,11 @@ func strsMax(e *Element, p, name, item string, maxItems, maxLen int) ([]string, 
 		return nil, &LimitError{Path: path(p, name), Limit: maxItems, Unit: "items"}
 	}
 	out := make([]string, 0, n)
-	for c := arr.first; c != nil; c = c.next {
-		if c.Tag != item || c.nilled {
+	for c := arr.firstChild(); c != nil; c = c.nextSibling() {
+		if c.Tag() != item || c.nilled {
 			continue
 		}
-		if err := checkLen(path(p, name), item, c.text, maxLen); err != nil {
+		if err := checkLen(path(p, name), item, c.rawText(), maxLen); err != nil {
 			return nil, err
 		}
 		out = append(out, c.Text())
@@ -299,7 +321,7 @@ func reqTextMax(e *Element, p, name string, max int) (string, error) {
 func optStringMax(e *Element, p, name string, max int) (string, error) {
 	var s string
 	if c := child(e, name); c != nil {
-		s = c.text
+		s = c.rawText()
 	}
 	if err := checkLen(p, name, s, max); err != nil {
 		return "", err

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -61,6 +62,7 @@ type serveOptions struct {
 	installRoot    string
 	selfUpdateDir  string
 	store          string
+	cpuProfile     string
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -92,6 +94,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.installRoot, "install-root", "", "write a WSUS installation's files under this directory, as if it were %ProgramFiles%: the Client.dll whose file version remediation tools read (3.1.6001.66 once KB954960 is in) and registry.reg; rewritten on every change")
 	fs.StringVar(&o.store, "store", "", "share the world's state (scenario, approvals, hotfixes) with every replica given the same PostgreSQL database, postgres://USER@HOST/DB (none: in memory; $WSUSMOCK_STORE keeps a password out of ps)")
 	fs.StringVar(&o.selfUpdateDir, "selfupdate-dir", "", "serve /selfupdate/ from this directory, a copy of a WSUS install's Selfupdate folder (a real agent checks its signed wuident.cab before every scan); default: a placeholder wuident.cab only")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the serving process to this file until it stops, for \"go tool pprof\" (README \"Performance\")")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -170,6 +173,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer ln.Close() // a no-op once the server has closed it
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	var serverLog io.Writer
 	if o.serverLog != "" {
 		f, err := openServerLog(o.serverLog, o.logMaxMiB, o.logBackups)
@@ -234,6 +244,24 @@ func listen(addr string) (net.Listener, error) {
 		return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
 	}
 	return ln, nil
+}
+
+// startCPUProfile profiles the process into file until stop is called:
+// what a load run costs beyond the handler (the collector, net/http, the
+// server log's writer) shows only in the serving process.
+func startCPUProfile(file string) (stop func(), err error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile %s: %w", file, err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // checkDir says why dir cannot be served, if it cannot.

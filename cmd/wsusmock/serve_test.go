@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
@@ -354,5 +355,41 @@ func TestServeWithUnreachableStoreDoesNotStart(t *testing.T) {
 	}
 	if strings.Contains(msg, "secret") {
 		t.Errorf("stderr shows the password: %s", msg)
+	}
+}
+
+// serve --cpuprofile FILE writes a CPU profile of the serving process
+// when it stops, which go tool pprof reads: a gzip'd profile. A file that
+// cannot be created stops serve before it serves, with the flag named.
+func TestServeCPUProfile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "serve.cpu")
+	addr, stop := startServe(t, "--cpuprofile", file)
+	for range 20 {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if code := stop(); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s is not a gzip'd profile: %v", file, err)
+	}
+	if n, err := io.Copy(io.Discard, zr); err != nil || n == 0 {
+		t.Errorf("%s: %d bytes of profile, %v", file, n, err)
+	}
+
+	var out bytes.Buffer
+	missing := filepath.Join(t.TempDir(), "no-such-dir", "serve.cpu")
+	if code := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--cpuprofile", missing}, io.Discard, &out); code == exitOK || !strings.Contains(out.String(), "--cpuprofile") {
+		t.Errorf("an uncreatable profile file: exit %d: %s", code, &out)
 	}
 }
