@@ -2,7 +2,6 @@ package soapserver
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 
 	"github.com/wsusmock/wsusmock/scenarios"
@@ -245,7 +244,7 @@ func (s *Server) syncUpdates(x *exchange, req *wusp.SyncUpdatesRequest) (wusp.Me
 		// then SoapUtilities turned it into InternalServerError with an
 		// empty Message (advisory 954960's server log).
 		if sl := s.cfg.ServerLog; sl != nil {
-			sl.DuplicateKey(x.thread, strconv.Itoa(dup.Key))
+			sl.DuplicateRevision(x.thread, dup.Key)
 		}
 		return nil, wusp.NewFault(wusp.InternalServerError, "")
 	}

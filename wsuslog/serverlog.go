@@ -2,6 +2,7 @@ package wsuslog
 
 import (
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -213,13 +214,35 @@ func (l *ServerLog) Request(thread, operation, clientID string) {
 func (l *ServerLog) DuplicateKey(thread, key string) {
 	d := l.dup.Load()
 	if d == nil || d.key != key {
-		// The message is rendered (escaped, its lines ended in CRLF)
-		// once per key: a server that fails on every scan of an
-		// affected client writes the same kilobyte each time.
-		message := DuplicateKeyMessage(l.lang, string(appendEscaped(nil, key, MaxValueLen, false)))
-		d = &duplicateKey{key: strings.Clone(key), rendered: appendMessage(nil, message)}
-		l.dup.Store(d)
+		d = l.renderDuplicateKey(key)
 	}
+	l.writeDuplicateKey(thread, d)
+}
+
+// DuplicateRevision is DuplicateKey for the revision ID key: a server
+// failing on every scan of an affected client logs the same key each
+// time, and this spares it the key's string.
+func (l *ServerLog) DuplicateRevision(thread string, key int) {
+	var digits [20]byte
+	k := strconv.AppendInt(digits[:0], int64(key), 10)
+	d := l.dup.Load()
+	if d == nil || d.key != string(k) {
+		d = l.renderDuplicateKey(string(k))
+	}
+	l.writeDuplicateKey(thread, d)
+}
+
+// renderDuplicateKey renders the message of key (escaped, its lines ended
+// in CRLF) and keeps it for the next entry: the message is a kilobyte,
+// the same on every KB954960 fault.
+func (l *ServerLog) renderDuplicateKey(key string) *duplicateKey {
+	message := DuplicateKeyMessage(l.lang, string(appendEscaped(nil, key, MaxValueLen, false)))
+	d := &duplicateKey{key: strings.Clone(key), rendered: appendMessage(nil, message)}
+	l.dup.Store(d)
+	return d
+}
+
+func (l *ServerLog) writeDuplicateKey(thread string, d *duplicateKey) {
 	b := l.bufs.Get().(*[]byte)
 	*b = l.appendHeader((*b)[:0], LevelError, thread, DuplicateKeySource)
 	*b = append(*b, d.rendered...)

@@ -478,14 +478,16 @@ func TestServerLogSyncAndCloseWriteTheLastEntry(t *testing.T) {
 }
 
 // A DuplicateKey entry names the key it is given, whichever key the one
-// before named.
+// before named; DuplicateRevision writes the same entry for an ID.
 func TestServerLogDuplicateKeyFollowsTheKey(t *testing.T) {
 	var buf bytes.Buffer
 	l := wsuslog.NewServerLog(&buf, wsuslog.LangEnglish, fixedClock(serverTime))
-	keys := []string{"8862", "8862", "9001", "8862", "a\tb"}
-	for _, k := range keys {
-		l.DuplicateKey("w3wp.1", k)
-	}
+	l.DuplicateKey("w3wp.1", "8862")
+	l.DuplicateRevision("w3wp.1", 8862)
+	l.DuplicateKey("w3wp.1", "9001")
+	l.DuplicateRevision("w3wp.1", 8862)
+	l.DuplicateKey("w3wp.1", "a\tb")
+	l.DuplicateRevision("w3wp.1", -7)
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -496,9 +498,13 @@ func TestServerLogDuplicateKeyFollowsTheKey(t *testing.T) {
 			got = append(got, strings.TrimSuffix(k, "'"))
 		}
 	}
-	want := []string{"8862", "8862", "9001", "8862", `a\tb`}
+	want := []string{"8862", "8862", "9001", "8862", `a\tb`, "-7"}
 	if !slices.Equal(got, want) {
 		t.Errorf("keys %q, want %q", got, want)
+	}
+	entries := strings.Split(buf.String(), "2008-06-14 ")
+	if entries[1] != entries[2] {
+		t.Errorf("DuplicateRevision(8862) wrote\n%q\nDuplicateKey(\"8862\") wrote\n%q", entries[2], entries[1])
 	}
 }
 
