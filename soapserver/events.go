@@ -53,6 +53,10 @@ type Subscription struct {
 	done    <-chan struct{} // the server's
 	gone    chan struct{}
 	once    sync.Once
+	// hurry wakes a Batch waiting out its interval once the subscription
+	// is half full; hurried says a wake-up was sent since the last batch.
+	hurry   chan struct{}
+	hurried atomic.Bool
 	// last is when Batch last returned events; only the reader uses it.
 	last time.Time
 }
@@ -74,7 +78,8 @@ func (b *broker) publish(e *JournalEntry) {
 	}
 	n := e.size()
 	for _, sub := range *subs {
-		if sub.queued.Add(n) > MaxSubscriberBytes {
+		q := sub.queued.Add(n)
+		if q > MaxSubscriberBytes {
 			sub.queued.Add(-n)
 			sub.dropped.Add(1)
 			continue
@@ -84,8 +89,21 @@ func (b *broker) publish(e *JournalEntry) {
 		default:
 			sub.queued.Add(-n)
 			sub.dropped.Add(1)
+			continue
+		}
+		if sub.halfFull(q) && sub.hurried.CompareAndSwap(false, true) {
+			select {
+			case sub.hurry <- struct{}{}:
+			default:
+			}
 		}
 	}
+}
+
+// halfFull says the subscription holds half what it may, in entries or
+// in bytes (queued): a reader pacing itself should read now.
+func (sub *Subscription) halfFull(queued int64) bool {
+	return 2*len(sub.ch) >= cap(sub.ch) || 2*queued >= MaxSubscriberBytes
 }
 
 // Subscribe starts a subscription with room for buffer exchanges (zero
@@ -95,7 +113,7 @@ func (s *Server) Subscribe(buffer int) *Subscription {
 		buffer = DefaultEventBuffer
 	}
 	buffer = min(buffer, MaxEventBuffer)
-	sub := &Subscription{ch: make(chan *JournalEntry, buffer), b: s.events, done: s.done, gone: make(chan struct{})}
+	sub := &Subscription{ch: make(chan *JournalEntry, buffer), b: s.events, done: s.done, gone: make(chan struct{}), hurry: make(chan struct{}, 1)}
 	b := s.events
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -135,17 +153,16 @@ func (sub *Subscription) Next(ctx context.Context) (Event, error) {
 // of them (limit <= 0: all), so that a reader that writes them to a
 // network stream wakes, writes and flushes once for a burst. It waits
 // first until interval has passed since it last returned events, unless
-// the subscription is half full: a reader pacing itself so lets the
-// subscription gather what arrives meanwhile, and one exchange on an
-// idle server is returned as soon as it is recorded. When the subscriber
-// has caught up after losing exchanges, the batch ends with the notice of
-// how many it lost. It returns ctx's error, or ErrClosed when the server
-// or the subscription is closed.
+// the subscription is or becomes half full: a reader pacing itself so
+// lets the subscription gather what arrives meanwhile, and one exchange
+// on an idle server is returned as soon as it is recorded. When the
+// subscriber has caught up after losing exchanges, the batch ends with
+// the notice of how many it lost. It returns ctx's error, or ErrClosed
+// when the server or the subscription is closed.
 func (sub *Subscription) Batch(ctx context.Context, buf []Event, limit int, interval time.Duration) ([]Event, error) {
-	// A subscription half full is read at once: pacing should not cost
-	// the reader exchanges.
-	half := 2*len(sub.ch) >= cap(sub.ch) || 2*sub.queued.Load() >= MaxSubscriberBytes
-	if wait := time.Until(sub.last.Add(interval)); wait > 0 && !half {
+	// A subscription half full is read at once, and one that becomes so
+	// ends the wait: pacing should not cost the reader exchanges.
+	if wait := time.Until(sub.last.Add(interval)); wait > 0 && !sub.halfFull(sub.queued.Load()) {
 		if err := sub.sleep(ctx, wait); err != nil {
 			return buf, err
 		}
@@ -169,6 +186,13 @@ func (sub *Subscription) Batch(ctx context.Context, buf []Event, limit int, inte
 		buf = append(buf, ev)
 	}
 	sub.last = time.Now()
+	// What the subscription held is read: the next time it is half full
+	// calls for another wake-up.
+	select {
+	case <-sub.hurry:
+	default:
+	}
+	sub.hurried.Store(false)
 	return buf, nil
 }
 
@@ -185,6 +209,8 @@ func (sub *Subscription) sleep(ctx context.Context, d time.Duration) error {
 		return ErrClosed
 	case <-sub.gone:
 		return ErrClosed
+	case <-sub.hurry:
+		return nil
 	}
 }
 

@@ -210,22 +210,35 @@ func TestEventBatches(t *testing.T) {
 		t.Fatalf("half full: batch %v (%v), want exchanges 9 to 12 at once", got, err)
 	}
 
+	// Filling to half while the reader waits out its interval ends the
+	// wait.
+	go func() {
+		time.Sleep(soapserver.BatchInterval / 4)
+		for range 4 {
+			_ = a.getConfig()
+		}
+	}()
+	batch, err = sub.Batch(ctx, batch[:0], 0, time.Hour)
+	if got := seqs(batch); err != nil || !slices.Equal(got, []uint64{13, 14, 15, 16}) {
+		t.Fatalf("half full while waiting: batch %v (%v), want exchanges 13 to 16 at once", got, err)
+	}
+
 	// At most max a batch; the rest waits for the next.
 	getConfigs(3)
 	batch, err = sub.Batch(ctx, batch[:0], 2, 0)
-	if got := seqs(batch); err != nil || !slices.Equal(got, []uint64{13, 14}) {
-		t.Fatalf("max 2: batch %v (%v), want exchanges 13 and 14", got, err)
+	if got := seqs(batch); err != nil || !slices.Equal(got, []uint64{17, 18}) {
+		t.Fatalf("max 2: batch %v (%v), want exchanges 17 and 18", got, err)
 	}
 	batch, err = sub.Batch(ctx, batch[:0], 2, 0)
-	if got := seqs(batch); err != nil || !slices.Equal(got, []uint64{15}) {
-		t.Fatalf("after max 2: batch %v (%v), want exchange 15", got, err)
+	if got := seqs(batch); err != nil || !slices.Equal(got, []uint64{19}) {
+		t.Fatalf("after max 2: batch %v (%v), want exchange 19", got, err)
 	}
 
 	// 12 exchanges into a buffer of 8: the batch holds 8, then the notice.
 	getConfigs(12)
 	batch, err = sub.Batch(ctx, batch[:0], 0, 0)
-	if err != nil || len(batch) != 9 || !slices.Equal(seqs(batch), []uint64{16, 17, 18, 19, 20, 21, 22, 23}) || batch[8].Dropped != 4 {
-		t.Fatalf("overrun: batch %+v (%v), want exchanges 16 to 23 and 4 dropped", batch, err)
+	if err != nil || len(batch) != 9 || !slices.Equal(seqs(batch), []uint64{20, 21, 22, 23, 24, 25, 26, 27}) || batch[8].Dropped != 4 {
+		t.Fatalf("overrun: batch %+v (%v), want exchanges 20 to 27 and 4 dropped", batch, err)
 	}
 
 	// An idle subscription returns one exchange as soon as it is recorded.
@@ -234,8 +247,8 @@ func TestEventBatches(t *testing.T) {
 		_ = a.getConfig()
 	}()
 	batch, err = sub.Batch(ctx, batch[:0], 0, soapserver.BatchInterval)
-	if got := seqs(batch); err != nil || !slices.Equal(got, []uint64{28}) {
-		t.Fatalf("idle: batch %v (%v), want exchange 28", got, err)
+	if got := seqs(batch); err != nil || !slices.Equal(got, []uint64{32}) {
+		t.Fatalf("idle: batch %v (%v), want exchange 32", got, err)
 	}
 
 	sub.Close()
