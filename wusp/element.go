@@ -29,9 +29,9 @@ type node struct {
 	// space is the prefix as written, tag the local name, text the
 	// character data with entities resolved.
 	space, tag, text span
-	// num is the element's own number; parent, first, last and next are
-	// those of its relatives, 0 for none.
-	num, parent, first, last, next int32
+	// num is the element's own number; parent, first (child) and next
+	// (sibling) are those of its relatives, 0 for none.
+	num, parent, first, next int32
 	// ns0 and ns1 delimit the namespace declarations made on this element
 	// in the Document's list.
 	ns0, ns1 int32
@@ -115,14 +115,4 @@ func (e *Element) ChildElements() []*Element {
 		out = append(out, c)
 	}
 	return out
-}
-
-func (e *Element) addChild(c *Element) {
-	c.parent = e.num
-	if e.last == 0 {
-		e.first = c.num
-	} else {
-		e.d.at(e.last).next = c.num
-	}
-	e.last = c.num
 }

@@ -40,7 +40,8 @@ type Document struct {
 	arena []byte
 }
 
-// levelText is the character data of one open element. Text in one piece,
+// levelText is what the parser keeps of one open element: its last child,
+// and its character data. Text in one piece,
 // the usual case, stays a span (first); text split by comments, processing
 // instructions, CDATA sections or child elements is appended to buf and
 // copied to the arena once when the element ends, so joining costs linear
@@ -48,10 +49,12 @@ type Document struct {
 // space before the first and after the last is not: readers trim it, and
 // skipping it leaves the indentation of an element with children alone.
 type levelText struct {
-	first  span
-	buf    []byte
-	space  []byte
-	pieces int
+	// lastChild is the number of the element's last child so far.
+	lastChild int32
+	first     span
+	buf       []byte
+	space     []byte
+	pieces    int
 }
 
 // Reuse bounds what a Document keeps between parses, so one large request
@@ -149,8 +152,12 @@ func (d *Document) parse(b []byte, maxDepth int) (*Element, error) {
 					}
 				}
 			}
-			if err := d.charData(i, end, class, false); err != nil {
-				return nil, err
+			// Indentation before an element's first piece of text, or
+			// between elements, is the common case and needs nothing.
+			if class&classText != 0 || len(d.stack) > 0 && d.texts[len(d.stack)-1].pieces > 0 {
+				if err := d.charData(i, end, class, false); err != nil {
+					return nil, err
+				}
 			}
 			i = end
 			continue
@@ -177,7 +184,16 @@ func (d *Document) parse(b []byte, maxDepth int) (*Element, error) {
 			}
 			switch {
 			case len(d.stack) > 0:
-				d.at(d.stack[len(d.stack)-1]).addChild(el)
+				// Link el as the last child of the open element, whose
+				// level remembers its last child so far.
+				parent := &d.texts[len(d.stack)-1]
+				el.parent = d.stack[len(d.stack)-1]
+				if parent.lastChild == 0 {
+					d.nodes[el.parent-1].first = el.num
+				} else {
+					d.nodes[parent.lastChild-1].next = el.num
+				}
+				parent.lastChild = el.num
 			case el.num != 1:
 				return nil, syntaxErr("more than one root element")
 			}
@@ -190,7 +206,7 @@ func (d *Document) parse(b []byte, maxDepth int) (*Element, error) {
 					d.texts = append(d.texts, levelText{})
 				}
 				t := &d.texts[len(d.stack)-1]
-				t.first, t.pieces = span{}, 0
+				t.first, t.pieces, t.lastChild = span{}, 0, 0
 				t.buf = t.buf[:0]
 				t.space = t.space[:0]
 			}
