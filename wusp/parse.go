@@ -152,9 +152,18 @@ func (d *Document) parse(b []byte, maxDepth int) (*Element, error) {
 					}
 				}
 			}
-			// Indentation before an element's first piece of text, or
-			// between elements, is the common case and needs nothing.
-			if class&classText != 0 || len(d.stack) > 0 && d.texts[len(d.stack)-1].pieces > 0 {
+			// The common cases take no call: indentation before an
+			// element's first piece of text or between elements, which
+			// needs nothing, and plain text that is an element's first
+			// piece, which is kept as it is.
+			var t *levelText
+			if len(d.stack) > 0 {
+				t = &d.texts[len(d.stack)-1]
+			}
+			switch {
+			case class == classText && t != nil && t.pieces == 0:
+				t.first, t.pieces = span{uint32(i), uint32(end - i)}, 1
+			case class&classText != 0 || t != nil && t.pieces > 0:
 				if err := d.charData(i, end, class, false); err != nil {
 					return nil, err
 				}
