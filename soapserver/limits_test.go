@@ -3,25 +3,15 @@ package soapserver
 import (
 	"bytes"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wsusmock/wsusmock/internal/heap"
 	"github.com/wsusmock/wsusmock/scenarios"
 	"github.com/wsusmock/wsusmock/wsuslog"
 	"github.com/wsusmock/wsusmock/wusp"
 )
-
-// allocated reports the bytes f allocates on the heap.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
 
 // sessionCookie runs the handshake of a client and returns its cookie.
 func sessionCookie(t testing.TB, s *Server) wusp.Cookie {
@@ -65,7 +55,7 @@ func TestExtendedInfoWithThousandsOfInfoTypesIsRefused(t *testing.T) {
 		req.InfoTypes = append(req.InfoTypes, "Core")
 	}
 	var rec *httptest.ResponseRecorder
-	got := allocated(func() { rec = soapCall(s, wusp.OpGetExtendedUpdateInfo, req) })
+	got := heap.Allocated(func() { rec = soapCall(s, wusp.OpGetExtendedUpdateInfo, req) })
 
 	f := faultOf(t, rec, wusp.OpGetExtendedUpdateInfo)
 	if f.Code != wusp.InvalidParameters || f.Message != "infoTypes: more than 6 items" {

@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/beevik/etree"
+
+	"github.com/wsusmock/wsusmock/internal/heap"
 )
 
 // The two renderings below reduce a tree to what the message readers use
@@ -91,23 +92,13 @@ func FuzzParseTree(f *testing.F) {
 	})
 }
 
-// allocated reports the bytes f allocates on the heap.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
-
 // A body of nothing but '<' is refused at its second byte. The parser once
 // sized its element slice by counting '<' in the body, so this 1 MiB
 // request cost over 100 MiB before the first token was read.
 func TestParseTreeAllocatesForWhatItRead(t *testing.T) {
 	body := bytes.Repeat([]byte{'<'}, 1<<20)
 	var err error
-	got := allocated(func() { _, err = new(Document).parse(body, DefaultMaxDepth) })
+	got := heap.Allocated(func() { _, err = new(Document).parse(body, DefaultMaxDepth) })
 	if err == nil {
 		t.Fatal("a body of '<' parsed")
 	}
@@ -130,7 +121,7 @@ func TestParseTreeJoinsSplitTextLinearly(t *testing.T) {
 	b.WriteString("</clientId>")
 	var root *Element
 	var err error
-	got := allocated(func() { root, err = new(Document).parse(b.Bytes(), DefaultMaxDepth) })
+	got := heap.Allocated(func() { root, err = new(Document).parse(b.Bytes(), DefaultMaxDepth) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +138,7 @@ func TestParseTreeJoinsSplitTextLinearly(t *testing.T) {
 func TestParseTreeBoundsElementCount(t *testing.T) {
 	body := []byte("<r>" + strings.Repeat("<a/>", 200_000) + "</r>")
 	var err error
-	got := allocated(func() { _, err = new(Document).parse(body, DefaultMaxDepth) })
+	got := heap.Allocated(func() { _, err = new(Document).parse(body, DefaultMaxDepth) })
 	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("more than %d elements", MaxElements)) {
 		t.Fatalf("err = %v, want the element limit named", err)
 	}
