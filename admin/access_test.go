@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/wsusmock/wsusmock/admin"
+	"github.com/wsusmock/wsusmock/internal/adminrig"
 	"github.com/wsusmock/wsusmock/soapserver"
 )
 
@@ -38,21 +39,21 @@ func TestAdminRefusesWhatABrowserPageCouldSend(t *testing.T) {
 			nil, `{"error_code": "ServerBusy"}`, http.StatusUnsupportedMediaType, "content-type"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
+			a := adminrig.Start(t, "sp1-office2003", soapserver.Config{})
 			h := http.Header{}
 			for k, v := range tc.headers {
 				h.Set(k, v)
 			}
 			var e admin.Error
-			if st := a.request(tc.method, tc.path, h, tc.body, &e); st != tc.status || e.Rule != tc.rule || e.Reason == "" {
+			if st := a.Request(tc.method, tc.path, h, tc.body, &e); st != tc.status || e.Rule != tc.rule || e.Reason == "" {
 				t.Fatalf("%d %+v, want %d refused by the %q rule with a reason", st, e, tc.status, tc.rule)
 			}
-			info := a.srv.Control
+			info := a.Control
 			if got, _ := info.Info(t.Context()); got.ClientDLLVersion != "3.1.6001.65" || got.Scenario != "sp1-office2003" {
 				t.Errorf("the refused request changed the server: %+v", got)
 			}
-			if len(a.srv.SOAP.Faults()) != 0 {
-				t.Errorf("the refused request added a fault rule: %+v", a.srv.SOAP.Faults())
+			if len(a.SOAP.Faults()) != 0 {
+				t.Errorf("the refused request added a fault rule: %+v", a.SOAP.Faults())
 			}
 		})
 	}
@@ -61,9 +62,9 @@ func TestAdminRefusesWhatABrowserPageCouldSend(t *testing.T) {
 // What the rules let through: the server's own page, tools that are not
 // browsers, and the names a user configured.
 func TestAdminAcceptsSameOriginAndConfiguredNames(t *testing.T) {
-	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
+	a := adminrig.Start(t, "sp1-office2003", soapserver.Config{})
 	for _, h := range []map[string]string{
-		{"Origin": a.srv.URL(), "Sec-Fetch-Site": "same-origin", "Content-Type": "application/json"},
+		{"Origin": a.URL(), "Sec-Fetch-Site": "same-origin", "Content-Type": "application/json"},
 		{"Host": "localhost", "Content-Type": "application/json; charset=utf-8"},
 		{"Host": "[::1]:8530"},
 	} {
@@ -72,7 +73,7 @@ func TestAdminAcceptsSameOriginAndConfiguredNames(t *testing.T) {
 			hd.Set(k, v)
 		}
 		var e admin.Error
-		if st := a.request("POST", "/updates/"+office2003SP1ID+"/decline", hd, "", &e); st != http.StatusOK {
+		if st := a.Request("POST", "/updates/"+office2003SP1ID+"/decline", hd, "", &e); st != http.StatusOK {
 			t.Errorf("%v: %d %+v", h, st, e)
 		}
 	}

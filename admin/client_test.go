@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wsusmock/wsusmock/admin"
+	"github.com/wsusmock/wsusmock/internal/adminrig"
 	"github.com/wsusmock/wsusmock/soapserver"
 	"github.com/wsusmock/wsusmock/wusp"
 )
@@ -17,12 +18,12 @@ const office2003SP1ID = "cc750251-d324-4187-8241-603a8445ad33" // revision 8862
 // calls give the same answers and the same refusals, by code.
 func TestClientAndControllerAgree(t *testing.T) {
 	ctx := context.Background()
-	for name, api := range map[string]func(a *adminRig) admin.API{
-		"Client":     func(a *adminRig) admin.API { return a.client() },
-		"Controller": func(a *adminRig) admin.API { return a.srv.Control },
+	for name, api := range map[string]func(a *adminrig.Rig) admin.API{
+		"Client":     func(a *adminrig.Rig) admin.API { return a.Client() },
+		"Controller": func(a *adminrig.Rig) admin.API { return a.Control },
 	} {
 		t.Run(name, func(t *testing.T) {
-			a := startAdminRig(t, "rtm-office2003", soapserver.Config{})
+			a := adminrig.Start(t, "rtm-office2003", soapserver.Config{})
 			c := api(a)
 
 			_, err := c.InstallHotfix(ctx, "KB954960")
@@ -59,7 +60,7 @@ func TestClientAndControllerAgree(t *testing.T) {
 			if _, err := c.AddFault(ctx, soapserver.FaultRule{ErrorCode: "ServerOnFire"}); !errors.As(err, &e) || e.Code != admin.Invalid || e.Field != "error_code" {
 				t.Errorf("bad rule: %v", err)
 			}
-			a.getConfig()
+			a.GetConfig()
 			page, err := c.Journal(ctx, soapserver.JournalFilter{Fault: string(wusp.ServerBusy)})
 			if err != nil || len(page.Entries) != 1 || page.Entries[0].Injected != rule.ID {
 				t.Errorf("journal: %+v %v", page, err)
@@ -82,20 +83,20 @@ func TestClientAndControllerAgree(t *testing.T) {
 // A stream opened through the client sees each exchange, and ends when the
 // server closes.
 func TestClientEvents(t *testing.T) {
-	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
+	a := adminrig.Start(t, "sp1-office2003", soapserver.Config{})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	stream, err := a.client().Events(ctx, 0)
+	stream, err := a.Client().Events(ctx, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer stream.Close()
-	a.getConfig()
+	a.GetConfig()
 	ev, err := stream.Next(ctx)
 	if err != nil || ev.Entry == nil || ev.Entry.Operation != "GetConfig" {
 		t.Fatalf("first event: %+v %v", ev, err)
 	}
-	if err := a.srv.Close(); err != nil {
+	if err := a.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if ev, err := stream.Next(ctx); !errors.Is(err, soapserver.ErrClosed) {

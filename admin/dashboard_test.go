@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/wsusmock/wsusmock/admin"
+	"github.com/wsusmock/wsusmock/internal/adminrig"
 	"github.com/wsusmock/wsusmock/scenarios"
 	"github.com/wsusmock/wsusmock/server"
 	"github.com/wsusmock/wsusmock/soapserver"
@@ -46,8 +47,8 @@ func serverLogWith(t *testing.T, c admin.API, want string) []admin.LogLine {
 }
 
 func TestRunClientShowsTheFaultInBothLogs(t *testing.T) {
-	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
-	c := a.client()
+	a := adminrig.Start(t, "sp1-office2003", soapserver.Config{})
+	c := a.Client()
 	ctx := context.Background()
 
 	run, err := c.RunClient(ctx, admin.ClientRunRequest{Profile: "xp-sp3-office2003", Name: "PC-ANNA"})
@@ -88,7 +89,7 @@ func TestRunClientShowsTheFaultInBothLogs(t *testing.T) {
 }
 
 func TestRunClientRefusals(t *testing.T) {
-	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
+	a := adminrig.Start(t, "sp1-office2003", soapserver.Config{})
 	for _, tc := range []struct {
 		body, field string
 		status      int
@@ -99,19 +100,19 @@ func TestRunClientRefusals(t *testing.T) {
 		{`{"profile": "xp-sp3", "extra": 1}`, "", http.StatusBadRequest},
 	} {
 		var e admin.Error
-		if got := a.admin(http.MethodPost, "/clients/run", tc.body, &e); got != tc.status || e.Field != tc.field {
+		if got := a.Admin(http.MethodPost, "/clients/run", tc.body, &e); got != tc.status || e.Field != tc.field {
 			t.Errorf("%s: %d field %q (%s), want %d field %q", tc.body, got, e.Field, e.Reason, tc.status, tc.field)
 		}
 	}
 	var e admin.Error
-	if a.admin(http.MethodPost, "/clients/run", `{"profile": "windows-11"}`, &e); !strings.Contains(e.Reason, "xp-sp3-office2003") {
+	if a.Admin(http.MethodPost, "/clients/run", `{"profile": "windows-11"}`, &e); !strings.Contains(e.Reason, "xp-sp3-office2003") {
 		t.Errorf("reason %q does not list the built-in profiles", e.Reason)
 	}
 }
 
 func TestRunClientIsBounded(t *testing.T) {
-	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
-	c := a.client()
+	a := adminrig.Start(t, "sp1-office2003", soapserver.Config{})
+	c := a.Client()
 	ctx := context.Background()
 	// GetConfig waits, so the first runs are still going when one more asks.
 	slow, err := c.AddFault(ctx, soapserver.FaultRule{Operation: "GetConfig", Latency: &soapserver.Latency{FixedMS: 1500}})
@@ -145,19 +146,19 @@ func TestRunClientIsBounded(t *testing.T) {
 }
 
 func TestResetWritesAMarkerInTheServerLog(t *testing.T) {
-	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
-	if _, err := a.client().Reset(context.Background()); err != nil {
+	a := adminrig.Start(t, "sp1-office2003", soapserver.Config{})
+	if _, err := a.Client().Reset(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	lines := serverLogWith(t, a.client(), admin.ResetMarkerSource)
+	lines := serverLogWith(t, a.Client(), admin.ResetMarkerSource)
 	if !strings.Contains(lines[len(lines)-1].Text, "reset: scenario sp1-office2003 restored") {
 		t.Errorf("marker %q", lines[len(lines)-1].Text)
 	}
 }
 
 func TestEventsAsServerSentEvents(t *testing.T) {
-	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
-	req, _ := http.NewRequest(http.MethodGet, a.srv.URL()+"/__admin/events", nil)
+	a := adminrig.Start(t, "sp1-office2003", soapserver.Config{})
+	req, _ := http.NewRequest(http.MethodGet, a.URL()+"/__admin/events", nil)
 	req.Header.Set("Accept", "text/event-stream")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -171,7 +172,7 @@ func TestEventsAsServerSentEvents(t *testing.T) {
 	if line, _ := rd.ReadString('\n'); !strings.HasPrefix(line, ":") {
 		t.Fatalf("first line %q, want a comment that opens the stream", line)
 	}
-	a.getConfig()
+	a.GetConfig()
 	var event, data string
 	for event == "" || data == "" {
 		line, err := rd.ReadString('\n')
@@ -349,8 +350,8 @@ func (f *flushRecorder) exchanges() (events, flushes int) {
 // A page's stream shows an exchange on an idle server within a second, and
 // sends a burst in a few batches rather than one write per exchange.
 func TestEventsStreamToAPageIsBatched(t *testing.T) {
-	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
-	h := admin.NewHandler(a.srv.Control, admin.Access{})
+	a := adminrig.Start(t, "sp1-office2003", soapserver.Config{})
+	h := admin.NewHandler(a.Control, admin.Access{})
 	req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8530/__admin/events", nil)
 	req.RemoteAddr = "127.0.0.1:50000"
 	req.Header.Set("Accept", "text/event-stream")
@@ -390,7 +391,7 @@ func TestEventsStreamToAPageIsBatched(t *testing.T) {
 
 	for i := 1; i <= 3; i++ {
 		time.Sleep(2 * soapserver.BatchInterval) // idle
-		a.getConfig()
+		a.GetConfig()
 		shown(i)
 	}
 
@@ -399,7 +400,7 @@ func TestEventsStreamToAPageIsBatched(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for range burst / 8 {
-				a.getConfig()
+				a.GetConfig()
 			}
 		})
 	}

@@ -3,114 +3,22 @@ package admin_test
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/wsusmock/wsusmock/admin"
+	"github.com/wsusmock/wsusmock/internal/adminrig"
 	"github.com/wsusmock/wsusmock/scenarios"
-	"github.com/wsusmock/wsusmock/server"
 	"github.com/wsusmock/wsusmock/soapserver"
-	"github.com/wsusmock/wsusmock/wusp"
 )
 
-// adminRig is a server assembled as wsusmock serve assembles it, on a
-// loopback port, with helpers to call its admin API over raw HTTP (to see
-// the wire) and its SOAP operations.
-type adminRig struct {
-	t   *testing.T
-	srv *server.Server
-}
-
-// startAdminRig serves a built-in scenario on a free loopback port.
-func startAdminRig(t *testing.T, scenario string, cfg soapserver.Config) *adminRig {
-	t.Helper()
-	w, err := scenarios.BuiltinWorld(scenario)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &server.Server{World: w, Config: cfg}
-	if err := srv.Open(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	return &adminRig{t: t, srv: srv}
-}
-
-// client is a typed admin client of the rig.
-func (a *adminRig) client() *admin.Client { return &admin.Client{URL: a.srv.URL()} }
-
-// admin calls the admin API with a JSON body (if not empty) and decodes
-// the JSON reply into out (if not nil), returning the status.
-func (a *adminRig) admin(method, path, body string, out any) int {
-	a.t.Helper()
-	h := http.Header{}
-	if body != "" {
-		h.Set("Content-Type", "application/json")
-	}
-	return a.request(method, path, h, body, out)
-}
-
-// request is admin with the caller's headers.
-func (a *adminRig) request(method, path string, h http.Header, body string, out any) int {
-	a.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, a.srv.URL()+"/__admin"+path, rd)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	for k, v := range h {
-		req.Header[k] = v
-	}
-	if host := h.Get("Host"); host != "" {
-		req.Host = host
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-		a.t.Errorf("%s %s: Content-Type %q, want application/json", method, path, ct)
-	}
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			a.t.Fatalf("%s %s: %v in %s", method, path, err, b)
-		}
-	}
-	return resp.StatusCode
-}
-
-// getConfig is the cheapest SOAP exchange: no cookie, no client. It
-// returns the HTTP status.
-func (a *adminRig) getConfig() int {
-	a.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, a.srv.URL()+wusp.ClientService.Path(),
-		bytes.NewReader(wusp.MarshalRequest(wusp.OpGetConfig, &wusp.GetConfigRequest{ProtocolVersion: "1.0"})))
-	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
-	req.Header.Set("SOAPAction", wusp.OpGetConfig.QuotedSOAPAction())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
 func TestAdminServerInfoAndHotfix(t *testing.T) {
-	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
+	a := adminrig.Start(t, "sp1-office2003", soapserver.Config{})
 
 	var info admin.ServerInfo
-	if st := a.admin("GET", "/server", "", &info); st != http.StatusOK {
+	if st := a.Admin("GET", "/server", "", &info); st != http.StatusOK {
 		t.Fatalf("GET /server: %d", st)
 	}
 	want := admin.ServerInfo{
@@ -128,22 +36,22 @@ func TestAdminServerInfoAndHotfix(t *testing.T) {
 	}
 
 	var res admin.HotfixResult
-	if st := a.admin("POST", "/hotfixes/KB954960", "", &res); st != http.StatusOK || !res.Changed {
+	if st := a.Admin("POST", "/hotfixes/KB954960", "", &res); st != http.StatusOK || !res.Changed {
 		t.Fatalf("install: %d %+v", st, res)
 	}
 	if res.Server.ClientDLLVersion != "3.1.6001.66" || res.Server.Version != "3.1.6001.65" {
 		t.Errorf("after install: Client.dll %s, VersionString %s; want 3.1.6001.66 and an unchanged 3.1.6001.65",
 			res.Server.ClientDLLVersion, res.Server.Version)
 	}
-	if st := a.admin("POST", "/hotfixes/kb954960", "", &res); st != http.StatusOK || res.Changed {
+	if st := a.Admin("POST", "/hotfixes/kb954960", "", &res); st != http.StatusOK || res.Changed {
 		t.Errorf("second install: %d changed=%v, want 200 and no change", st, res.Changed)
 	}
 
 	var e admin.Error
-	if st := a.admin("DELETE", "/hotfixes/KB954960", "", &e); st != http.StatusMethodNotAllowed || !strings.Contains(e.Reason, "cannot be removed on its own") {
+	if st := a.Admin("DELETE", "/hotfixes/KB954960", "", &e); st != http.StatusMethodNotAllowed || !strings.Contains(e.Reason, "cannot be removed on its own") {
 		t.Errorf("DELETE: %d %+v", st, e)
 	}
-	if st := a.admin("POST", "/hotfixes/KB123456", "", &e); st != http.StatusNotFound {
+	if st := a.Admin("POST", "/hotfixes/KB123456", "", &e); st != http.StatusNotFound {
 		t.Errorf("unknown KB: %d %+v", st, e)
 	}
 }
@@ -154,9 +62,9 @@ func TestAdminHotfixRefusedWhereItDoesNotApply(t *testing.T) {
 		"sp2":            "not applicable",
 	} {
 		t.Run(scenario, func(t *testing.T) {
-			a := startAdminRig(t, scenario, soapserver.Config{})
+			a := adminrig.Start(t, scenario, soapserver.Config{})
 			var e admin.Error
-			if st := a.admin("POST", "/hotfixes/KB954960", "", &e); st != http.StatusConflict || !strings.Contains(e.Reason, reason) {
+			if st := a.Admin("POST", "/hotfixes/KB954960", "", &e); st != http.StatusConflict || !strings.Contains(e.Reason, reason) {
 				t.Errorf("install on %s: %d %+v, want 409 with %q", scenario, st, e, reason)
 			}
 		})
@@ -165,10 +73,10 @@ func TestAdminHotfixRefusedWhereItDoesNotApply(t *testing.T) {
 
 // office2003SP1 is the UpdateID of "Office 2003 Service Pack 1", revision
 // 8862, the revision with two deployment rows.
-func office2003SP1(t *testing.T, a *adminRig) admin.CatalogUpdate {
+func office2003SP1(t *testing.T, a *adminrig.Rig) admin.CatalogUpdate {
 	t.Helper()
 	var list struct{ Updates []admin.CatalogUpdate }
-	if st := a.admin("GET", "/updates", "", &list); st != http.StatusOK {
+	if st := a.Admin("GET", "/updates", "", &list); st != http.StatusOK {
 		t.Fatalf("GET /updates: %d", st)
 	}
 	for _, u := range list.Updates {
@@ -181,98 +89,98 @@ func office2003SP1(t *testing.T, a *adminRig) admin.CatalogUpdate {
 }
 
 func TestAdminWorkaroundLeavesApprovalsConsistent(t *testing.T) {
-	a := startAdminRig(t, "rtm-office2003", soapserver.Config{})
+	a := adminrig.Start(t, "rtm-office2003", soapserver.Config{})
 	u := office2003SP1(t, a)
 	if all := u.Approvals[0]; all.Group != "All Computers" || !all.Inconsistent || len(all.Deployments) != 2 {
 		t.Fatalf("before: %+v, want two rows in All Computers", all)
 	}
-	lastChange := a.srv.SOAP.World().LastChange()
+	lastChange := a.SOAP.World().LastChange()
 
 	var got admin.ApprovalResult
 	for _, step := range []struct{ action, state string }{
 		{"decline", "Declined"}, {"approve", "Approved"}, {"decline", "Declined"},
 	} {
-		if st := a.admin("POST", "/updates/"+u.UpdateID+"/"+step.action, `{"group": "All Computers"}`, &got); st != http.StatusOK {
+		if st := a.Admin("POST", "/updates/"+u.UpdateID+"/"+step.action, `{"group": "All Computers"}`, &got); st != http.StatusOK {
 			t.Fatalf("%s: %d", step.action, st)
 		}
 		if s := got.Update.Approvals[0]; s.State != step.state || s.Inconsistent {
 			t.Errorf("after %s: %+v", step.action, s)
 		}
 	}
-	if !a.srv.SOAP.World().LastChange().Equal(lastChange) {
+	if !a.SOAP.World().LastChange().Equal(lastChange) {
 		t.Error("approvals changed the configuration's LastChange; WSUS changed only deployment rows")
 	}
 
 	var e admin.Error
-	if st := a.admin("POST", "/updates/00000000-0000-0000-0000-000000000000/approve", "", &e); st != http.StatusNotFound {
+	if st := a.Admin("POST", "/updates/00000000-0000-0000-0000-000000000000/approve", "", &e); st != http.StatusNotFound {
 		t.Errorf("unknown update: %d %+v", st, e)
 	}
-	if st := a.admin("POST", "/updates/"+u.UpdateID+"/approve", `{"group":"Nowhere"}`, &e); st != http.StatusNotFound || e.Field != "group" {
+	if st := a.Admin("POST", "/updates/"+u.UpdateID+"/approve", `{"group":"Nowhere"}`, &e); st != http.StatusNotFound || e.Field != "group" {
 		t.Errorf("unknown group: %d %+v", st, e)
 	}
-	if st := a.admin("POST", "/updates/"+u.UpdateID+"/approve", `{"grop":"x"}`, &e); st != http.StatusBadRequest || !strings.Contains(e.Reason, `unknown field "grop"`) {
+	if st := a.Admin("POST", "/updates/"+u.UpdateID+"/approve", `{"grop":"x"}`, &e); st != http.StatusBadRequest || !strings.Contains(e.Reason, `unknown field "grop"`) {
 		t.Errorf("misspelt field: %d %+v", st, e)
 	}
-	if st := a.admin("POST", "/updates/"+u.UpdateID+"/approve", `{"group":`, &e); st != http.StatusBadRequest || e.Reason == "" {
+	if st := a.Admin("POST", "/updates/"+u.UpdateID+"/approve", `{"group":`, &e); st != http.StatusBadRequest || e.Reason == "" {
 		t.Errorf("truncated JSON: %d %+v", st, e)
 	}
-	if st := a.admin("POST", "/updates/"+u.UpdateID+"/approve", `{"group": 7}`, &e); st != http.StatusBadRequest || !strings.Contains(e.Reason, "group") {
+	if st := a.Admin("POST", "/updates/"+u.UpdateID+"/approve", `{"group": 7}`, &e); st != http.StatusBadRequest || !strings.Contains(e.Reason, "group") {
 		t.Errorf("wrong type: %d %+v", st, e)
 	}
-	if st := a.admin("GET", "/updates/"+u.UpdateID+"/approve", "", &e); st != http.StatusMethodNotAllowed {
+	if st := a.Admin("GET", "/updates/"+u.UpdateID+"/approve", "", &e); st != http.StatusMethodNotAllowed {
 		t.Errorf("GET approve: %d", st)
 	}
 }
 
 func TestAdminScenarioSwitchAndReset(t *testing.T) {
-	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
+	a := adminrig.Start(t, "sp1-office2003", soapserver.Config{})
 	var info admin.ServerInfo
-	if st := a.admin("PUT", "/scenario", `{"name": "sp2"}`, &info); st != http.StatusOK || info.Build != "wsus30-sp2" {
+	if st := a.Admin("PUT", "/scenario", `{"name": "sp2"}`, &info); st != http.StatusOK || info.Build != "wsus30-sp2" {
 		t.Fatalf("switch to sp2: %d %+v", st, info)
 	}
 	var e admin.Error
-	if st := a.admin("PUT", "/scenario", `{"name": "sp9"}`, &e); st != http.StatusNotFound || !strings.Contains(e.Reason, "sp1-office2003") {
+	if st := a.Admin("PUT", "/scenario", `{"name": "sp9"}`, &e); st != http.StatusNotFound || !strings.Contains(e.Reason, "sp1-office2003") {
 		t.Errorf("unknown scenario: %d %+v", st, e)
 	}
-	if st := a.admin("PUT", "/scenario", `{}`, &e); st != http.StatusBadRequest || e.Field != "name" {
+	if st := a.Admin("PUT", "/scenario", `{}`, &e); st != http.StatusBadRequest || e.Field != "name" {
 		t.Errorf("no name: %d %+v", st, e)
 	}
 
 	// Reset returns to the selected scenario's initial state, and clears
 	// fault rules and the journal.
-	a.admin("PUT", "/scenario", `{"name": "sp1-office2003"}`, nil)
-	a.admin("POST", "/hotfixes/KB954960", "", nil)
-	a.admin("POST", "/faults", `{"error_code": "ServerBusy"}`, nil)
-	a.getConfig()
-	if st := a.admin("POST", "/reset", "", &info); st != http.StatusOK || info.ClientDLLVersion != "3.1.6001.65" {
+	a.Admin("PUT", "/scenario", `{"name": "sp1-office2003"}`, nil)
+	a.Admin("POST", "/hotfixes/KB954960", "", nil)
+	a.Admin("POST", "/faults", `{"error_code": "ServerBusy"}`, nil)
+	a.GetConfig()
+	if st := a.Admin("POST", "/reset", "", &info); st != http.StatusOK || info.ClientDLLVersion != "3.1.6001.65" {
 		t.Errorf("reset: %d %+v", st, info)
 	}
-	if got := a.srv.SOAP.Faults(); len(got) != 0 {
+	if got := a.SOAP.Faults(); len(got) != 0 {
 		t.Errorf("rules after reset: %+v", got)
 	}
-	if p := a.srv.SOAP.Journal(soapserver.JournalFilter{}); p.Total != 0 || len(p.Entries) != 0 {
+	if p := a.SOAP.Journal(soapserver.JournalFilter{}); p.Total != 0 || len(p.Entries) != 0 {
 		t.Errorf("journal after reset: %+v", p)
 	}
-	if st := a.getConfig(); st != http.StatusOK {
-		t.Errorf("GetConfig after reset: %d", st)
+	if err := a.GetConfig(); err != nil {
+		t.Errorf("GetConfig after reset: %v", err)
 	}
 }
 
 func TestAdminUnknownResource(t *testing.T) {
-	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
+	a := adminrig.Start(t, "sp1-office2003", soapserver.Config{})
 	var e admin.Error
-	if st := a.admin("GET", "/nothing", "", &e); st != http.StatusNotFound || e.Message == "" || e.Reason == "" {
+	if st := a.Admin("GET", "/nothing", "", &e); st != http.StatusNotFound || e.Message == "" || e.Reason == "" {
 		t.Errorf("GET /__admin/nothing: %d %+v", st, e)
 	}
 	// The wire names of a refusal, as clients in any language read them.
 	var raw map[string]string
-	a.admin("GET", "/nothing", "", &raw)
+	a.Admin("GET", "/nothing", "", &raw)
 	for _, key := range []string{"code", "error", "reason"} {
 		if raw[key] == "" {
 			t.Errorf("refusal without %q: %v", key, raw)
 		}
 	}
-	if st := a.admin("PATCH", "/server", "", &e); st != http.StatusMethodNotAllowed || e.Reason != "allowed: GET" {
+	if st := a.Admin("PATCH", "/server", "", &e); st != http.StatusMethodNotAllowed || e.Reason != "allowed: GET" {
 		t.Errorf("PATCH /server: %d %+v", st, e)
 	}
 }

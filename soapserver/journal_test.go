@@ -12,19 +12,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsusmock/wsusmock/internal/adminrig"
 	"github.com/wsusmock/wsusmock/soapserver"
 	"github.com/wsusmock/wsusmock/wusp"
 )
 
 func TestJournalRecordsEveryExchange(t *testing.T) {
-	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
-	_ = a.getConfig()
-	_ = a.authorize("4e1f0c2a-6b7d-4f3e-9a51-2d8c7b3e0a11")
-	_ = a.authorize("not a client id!") // WSUS answered InternalServerError
-	_ = a.soap(nil, wusp.Operation{Name: "StartCategoryScan", Service: wusp.ClientService}, &wusp.GetConfigRequest{}, &wusp.GetConfigResponse{})
+	a := adminrig.Start(t, "sp1-office2003", soapserver.Config{})
+	_ = a.GetConfig()
+	_ = a.Authorize("4e1f0c2a-6b7d-4f3e-9a51-2d8c7b3e0a11")
+	_ = a.Authorize("not a client id!") // WSUS answered InternalServerError
+	_ = a.Call(nil, wusp.Operation{Name: "StartCategoryScan", Service: wusp.ClientService}, &wusp.GetConfigRequest{}, &wusp.GetConfigResponse{})
 
 	var p soapserver.JournalPage
-	if st := a.admin("GET", "/journal", "", &p); st != http.StatusOK {
+	if st := a.Admin("GET", "/journal", "", &p); st != http.StatusOK {
 		t.Fatalf("GET /journal: %d", st)
 	}
 	if p.Total != 4 || p.Dropped != 0 || len(p.Entries) != 4 {
@@ -45,22 +46,22 @@ func TestJournalRecordsEveryExchange(t *testing.T) {
 		t.Errorf("unknown action: %+v", e)
 	}
 
-	a.admin("GET", "/journal?operation=getauthorizationcookie&fault=InternalServerError", "", &p)
+	a.Admin("GET", "/journal?operation=getauthorizationcookie&fault=InternalServerError", "", &p)
 	if len(p.Entries) != 1 || p.Entries[0].Seq != 3 || p.Total != 4 {
 		t.Errorf("filtered: %+v", p)
 	}
-	a.admin("GET", "/journal?client=4e1f0c2a-6b7d-4f3e-9a51-2d8c7b3e0a11", "", &p)
+	a.Admin("GET", "/journal?client=4e1f0c2a-6b7d-4f3e-9a51-2d8c7b3e0a11", "", &p)
 	if len(p.Entries) != 1 || p.Entries[0].Seq != 2 {
 		t.Errorf("by client: %+v", p)
 	}
-	a.admin("GET", "/journal?since=3", "", &p)
+	a.Admin("GET", "/journal?since=3", "", &p)
 	if len(p.Entries) != 1 || p.Entries[0].Seq != 4 {
 		t.Errorf("since 3: %+v", p)
 	}
 
-	a.admin("DELETE", "/journal", "", nil)
-	_ = a.getConfig()
-	a.admin("GET", "/journal", "", &p)
+	a.Admin("DELETE", "/journal", "", nil)
+	_ = a.GetConfig()
+	a.Admin("GET", "/journal", "", &p)
 	if p.Total != 1 || len(p.Entries) != 1 || p.Entries[0].Seq != 5 {
 		t.Errorf("after clearing: %+v", p)
 	}
@@ -69,19 +70,19 @@ func TestJournalRecordsEveryExchange(t *testing.T) {
 // A bounded journal keeps the newest exchanges and counts the rest, however
 // many goroutines record at once.
 func TestJournalBoundUnderConcurrency(t *testing.T) {
-	a := startAdminRig(t, "sp1-office2003", soapserver.Config{JournalSize: 10})
+	a := adminrig.Start(t, "sp1-office2003", soapserver.Config{JournalSize: 10})
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
 			for range 10 {
-				if err := a.getConfig(); err != nil {
+				if err := a.GetConfig(); err != nil {
 					t.Error(err)
 				}
 			}
 		})
 	}
 	wg.Wait()
-	p := a.srv.Journal(soapserver.JournalFilter{})
+	p := a.SOAP.Journal(soapserver.JournalFilter{})
 	if p.Total != 80 || p.Dropped != 70 || len(p.Entries) != 10 {
 		t.Fatalf("total %d dropped %d kept %d, want 80, 70, 10", p.Total, p.Dropped, len(p.Entries))
 	}
@@ -93,11 +94,11 @@ func TestJournalBoundUnderConcurrency(t *testing.T) {
 }
 
 func TestEventStream(t *testing.T) {
-	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
+	a := adminrig.Start(t, "sp1-office2003", soapserver.Config{})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", a.ts.URL+"/__admin/events", nil)
-	resp, err := a.ts.Client().Do(req)
+	req, _ := http.NewRequestWithContext(ctx, "GET", a.URL()+"/__admin/events", nil)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,8 +107,8 @@ func TestEventStream(t *testing.T) {
 		t.Errorf("Content-Type %q", ct)
 	}
 	// The headers arrive once the subscription exists.
-	_ = a.getConfig()
-	_ = a.authorize("c-42")
+	_ = a.GetConfig()
+	_ = a.Authorize("c-42")
 
 	lines := bufio.NewScanner(resp.Body)
 	var got []soapserver.JournalEntry
@@ -123,7 +124,7 @@ func TestEventStream(t *testing.T) {
 	}
 
 	// Closing the server ends the stream.
-	a.srv.Close()
+	a.SOAP.Close()
 	if lines.Scan() {
 		t.Errorf("stream went on after Close: %s", lines.Text())
 	}
@@ -132,11 +133,11 @@ func TestEventStream(t *testing.T) {
 // A subscriber that falls behind loses exchanges, and is told how many once
 // it has caught up.
 func TestEventSubscriberToldWhatItDropped(t *testing.T) {
-	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
-	sub := a.srv.Subscribe(2)
+	a := adminrig.Start(t, "sp1-office2003", soapserver.Config{})
+	sub := a.SOAP.Subscribe(2)
 	defer sub.Close()
 	for range 5 {
-		_ = a.getConfig()
+		_ = a.GetConfig()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -151,7 +152,7 @@ func TestEventSubscriberToldWhatItDropped(t *testing.T) {
 	if got[0].Entry == nil || got[0].Entry.Seq != 1 || got[1].Entry == nil || got[1].Entry.Seq != 2 || got[2].Dropped != 3 {
 		t.Errorf("events: %+v %+v %+v, want seq 1, seq 2, 3 dropped", got[0], got[1], got[2])
 	}
-	_ = a.getConfig()
+	_ = a.GetConfig()
 	if ev, err := sub.Next(ctx); err != nil || ev.Entry == nil || ev.Entry.Seq != 6 {
 		t.Errorf("after catching up: %+v %v", ev, err)
 	}
@@ -166,15 +167,15 @@ func TestEventSubscriberToldWhatItDropped(t *testing.T) {
 // the next one, and a reader that lost exchanges is told at the end of
 // the batch that catches it up.
 func TestEventBatches(t *testing.T) {
-	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
-	sub := a.srv.Subscribe(8)
+	a := adminrig.Start(t, "sp1-office2003", soapserver.Config{})
+	sub := a.SOAP.Subscribe(8)
 	defer sub.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	getConfigs := func(n int) {
 		t.Helper()
 		for range n {
-			if err := a.getConfig(); err != nil {
+			if err := a.GetConfig(); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -215,7 +216,7 @@ func TestEventBatches(t *testing.T) {
 	go func() {
 		time.Sleep(soapserver.BatchInterval / 4)
 		for range 4 {
-			_ = a.getConfig()
+			_ = a.GetConfig()
 		}
 	}()
 	batch, err = sub.Batch(ctx, batch[:0], 0, time.Hour)
@@ -244,7 +245,7 @@ func TestEventBatches(t *testing.T) {
 	// An idle subscription returns one exchange as soon as it is recorded.
 	go func() {
 		time.Sleep(2 * soapserver.BatchInterval)
-		_ = a.getConfig()
+		_ = a.GetConfig()
 	}()
 	batch, err = sub.Batch(ctx, batch[:0], 0, soapserver.BatchInterval)
 	if got := seqs(batch); err != nil || !slices.Equal(got, []uint64{32}) {
@@ -261,10 +262,10 @@ func TestEventBatches(t *testing.T) {
 // without regard to case, and a client that writes its own spelling is
 // shown with it, beside one that writes the endpoint's.
 func TestJournalKeepsThePathAsSpelled(t *testing.T) {
-	a := startAdminRig(t, "sp1-office2003", soapserver.Config{})
+	a := adminrig.Start(t, "sp1-office2003", soapserver.Config{})
 	spellings := []string{wusp.ClientService.Path(), "/CLIENTWEBSERVICE/Client.asmx"}
 	for _, path := range spellings {
-		req, err := http.NewRequest(http.MethodPost, a.ts.URL+path, bytes.NewReader(wusp.MarshalRequest(wusp.OpGetConfig, &wusp.GetConfigRequest{ProtocolVersion: "1.0"})))
+		req, err := http.NewRequest(http.MethodPost, a.URL()+path, bytes.NewReader(wusp.MarshalRequest(wusp.OpGetConfig, &wusp.GetConfigRequest{ProtocolVersion: "1.0"})))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -280,7 +281,7 @@ func TestJournalKeepsThePathAsSpelled(t *testing.T) {
 		}
 	}
 	var p soapserver.JournalPage
-	a.admin("GET", "/journal", "", &p)
+	a.Admin("GET", "/journal", "", &p)
 	if len(p.Entries) != len(spellings) {
 		t.Fatalf("journal: %+v", p)
 	}
