@@ -678,8 +678,10 @@ func (d *Document) badName(i int) error {
 func (d *Document) attribute(el *Element, name []byte, j int) (int, error) {
 	b := d.body
 	keyEnd, _ := d.scanName(j, true)
-	if keyEnd <= j {
-		return 0, syntaxErr(fmt.Sprintf("<%s>: invalid attribute name %q", name, b[j:min(len(b), j+16)]))
+	// Like an element's, an attribute's name has no empty prefix or local
+	// part: "xmlns:" declares nothing (Namespaces in XML §3).
+	if keyEnd <= j || b[j] == ':' || b[keyEnd-1] == ':' {
+		return 0, syntaxErr(fmt.Sprintf("<%s>: invalid attribute name %q", name, b[j:min(len(b), max(keyEnd, j+1), j+16)]))
 	}
 	key := b[j:keyEnd]
 	j = keyEnd
