@@ -45,6 +45,18 @@ func renderOurs(e *Element, b *strings.Builder) {
 	b.WriteString(")")
 }
 
+// renderNodes lists d's elements as parsed, links and untrimmed text
+// included, for holding two parses to the very same tree.
+func renderNodes(d *Document) string {
+	var b strings.Builder
+	for i := range d.nodes {
+		e := &d.nodes[i]
+		fmt.Fprintf(&b, "%d %s %q parent=%d first=%d next=%d ns=%d-%d nil=%v\n",
+			e.num, e.FullTag(), e.rawText(), e.parent, e.first, e.next, e.ns0, e.ns1, e.nilled)
+	}
+	return b.String()
+}
+
 // FuzzParseTree holds the parser to etree's own reader: whatever
 // encoding/xml reads as one well-formed document, parse reads to the same
 // tree, unless it refuses on purpose (a DTD, nesting beyond the bound, an
@@ -62,11 +74,24 @@ func FuzzParseTree(f *testing.F) {
 	f.Add([]byte(`<a xmlns="u" x:y='1' xmlns:x="v"><b>&lt;t&gt; &amp; &#65;&#x42;</b><![CDATA[<raw>]]><!-- c --><c/></a>`))
 	f.Add([]byte(`<?xml version="1.0"?><r><s>one</s> two <s>three</s></r>`))
 	f.Add([]byte("<a> x <b/> <c/> y\r\n</a>"))
+	f.Add([]byte("<a><int>1</int>\n  <int> 2 </int><int>  </int><int></int><b:int xmlns:b='u'>3</b:int><int>4&amp;</int><int>5</int ></a>"))
 	// One Document parses every input, as a server's pooled ones do: what
 	// the previous input left in it must not show in the next tree.
 	var reused Document
+	general := Document{general: true}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ours, ourErr := reused.parse(b, 64)
+		// The leaf path changes nothing: the general path alone reads
+		// the same tree, or refuses with the same error.
+		generalTree, generalErr := general.parse(b, 64)
+		switch {
+		case (ourErr == nil) != (generalErr == nil) || ourErr != nil && ourErr.Error() != generalErr.Error():
+			t.Fatalf("%q: with leaves %v, general path alone %v", b, ourErr, generalErr)
+		case ourErr == nil:
+			if got, want := renderNodes(ours.d), renderNodes(generalTree.d); got != want {
+				t.Fatalf("%q: with leaves\n%s\ngeneral path alone\n%s", b, got, want)
+			}
+		}
 		doc := etree.NewDocument()
 		refErr := doc.ReadFromBytes(b)
 		if refErr != nil || doc.Root() == nil || len(doc.ChildElements()) != 1 {
