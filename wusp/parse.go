@@ -240,9 +240,10 @@ const eightSpaces = 0x2020202020202020
 // the element as the general path would, and returns where it ends; on
 // anything else it touches nothing and returns false, and the general
 // path reads the element. Most elements of a request are such leaves (a
-// SyncUpdates from WUA has 128 <int> among its 150), and reading them
-// without the stack, the text levels and the attribute loop takes about
-// a third of what the general path takes.
+// SyncUpdates from WUA has 128 <int> among its 150); reading them without
+// the stack, the text levels and the attribute loop parses that request
+// about a fifth faster. (Reading a leaf's text eight bytes at a time, and
+// skipping the white space between leaves here, were both slower.)
 func (d *Document) leaf(i, maxDepth int) (int, bool) {
 	if len(d.stack) == 0 || len(d.stack) == maxDepth || len(d.nodes) == MaxElements || d.general {
 		return 0, false // the general path reports a limit
