@@ -246,7 +246,7 @@ const eightSpaces = 0x2020202020202020
 // skipping the white space between leaves here, were both slower.)
 func (d *Document) leaf(i, maxDepth int) (int, bool) {
 	if len(d.stack) == 0 || len(d.stack) == maxDepth || len(d.nodes) == MaxElements || d.general {
-		return 0, false // the general path reports a limit
+		return 0, false // a root, a limit the general path reports, or tests comparing the paths
 	}
 	b := d.body
 	j := i + 1
